@@ -1,0 +1,1 @@
+"""The shipped ontology: where its files are, and the vocabulary the code reads from them."""
