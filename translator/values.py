@@ -70,8 +70,32 @@ class Reading:
     provenance: Provenance
     source_value: float | None = None
     source_unit: str | None = None
-    thing_type: str | None = None
-    thing_label: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a thing stands in the 3D scene (metres), and the area it belongs to."""
+
+    area: str | None = None
+    position: tuple[float, float, float] | None = None
+    model: str | None = None
+    node: str | None = None  # name of a node in a supplied glTF scene bound to this thing
+
+
+@dataclass(frozen=True, slots=True)
+class ThingInfo:
+    """What a mapping says about the thing an envelope came from.
+
+    ``variables`` are the template variables (channel and payload captures) that built the
+    thing IRI; commands render their vendor channel from them.
+    """
+
+    iri: str
+    mapping_id: str
+    type: str | None = None  # CURIE, e.g. "saref:Switch"
+    label: str | None = None
+    placement: Placement | None = None
+    variables: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +105,8 @@ class Translated:
     envelope: Envelope
     mapping_id: str
     readings: tuple[Reading, ...]
-    quads: tuple[Any, ...] = field(default=(), repr=False)
+    things: tuple[ThingInfo, ...] = ()
+    quads: tuple[Any, ...] = field(default=(), repr=False)  # pyoxigraph.Quad, built and gated
 
 
 Stage = Literal["decode", "match", "schema", "extract", "shape"]
