@@ -3,7 +3,7 @@
     TranslatorError
     ├── ConfigError            bad settings; fatal at start
     ├── OntologyError          the shipped ontology is missing or inconsistent
-    ├── MappingError           a mapping file is wrong (file, line, column, reason); rejected at load
+    ├── MappingError           a mapping file is wrong (file, line, reason); rejected at load
     ├── PayloadError           one envelope cannot be translated (never escapes the pipeline)
     │   ├── DecodeError        the bytes are not the declared format
     │   ├── NoMappingMatched   no mapping claims this protocol + channel (+ condition)

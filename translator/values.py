@@ -109,7 +109,7 @@ class Translated:
     quads: tuple[Any, ...] = field(default=(), repr=False)  # pyoxigraph.Quad, built and gated
 
 
-Stage = Literal["decode", "match", "schema", "extract", "shape"]
+Stage = Literal["transport", "decode", "match", "schema", "extract", "shape"]
 
 
 @dataclass(frozen=True, slots=True)

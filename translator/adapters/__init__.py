@@ -1,0 +1,1 @@
+"""Network layer: protocol adapters turning what arrives into ``Envelope``s, and back."""

@@ -1,0 +1,677 @@
+"""MQTT adapter: subscribe to the mappings' topic filters, hand each message on as an Envelope.
+
+Part of the network layer. paho-mqtt runs its own network thread (``loop_start``); that thread
+only ever builds an ``Envelope`` and passes it to the event loop with
+``call_soon_threadsafe``. On the loop a bounded ``HandoffQueue`` feeds one consumer (``run``)
+that awaits the sink. Publishing (commands, the stream republish) goes out through the same
+connection. Why a thread and not ``add_reader``/``add_writer``: see ``docs/adapters-mqtt.md``.
+
+Delivery guarantees, in short:
+
+* Messages are acknowledged (QoS 1 PUBACK, QoS 2 PUBCOMP) only after the sink has taken them
+  (``manual_ack``), in the order they arrived, so a crash before translation means the broker
+  redelivers them: at-least-once, given a persistent session.
+* With MQTT 5 the CONNECT carries Receive Maximum = ``queue_size``: the broker never has more
+  unacknowledged QoS>0 messages out to us than the queue holds, so they are not dropped.
+* What still overflows the queue (QoS 0 floods; QoS>0 under 3.1.1 when the broker's in-flight
+  window is larger than the queue) is given up by the ``OverloadPolicy``, acknowledged so the
+  broker's window does not jam, counted in ``MqttStats.dropped`` and logged (rate-limited).
+* Reconnects use paho's capped exponential backoff; after a reconnect the adapter subscribes
+  again (always under MQTT 5, with Retain Handling 1 so retained messages are not replayed
+  for subscriptions the broker kept; under 3.1.1 when the broker lost the session).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import ssl
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, cast
+
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+from paho.mqtt.subscribeoptions import SubscribeOptions
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from translator.adapters.base import EnvelopeSink
+from translator.adapters.overload import HandoffQueue, OverloadPolicy
+from translator.errors import AdapterError, ConfigError
+from translator.values import Envelope, Protocol, RenderedCommand
+
+logger = logging.getLogger(__name__)
+
+# CONNACK reasons that retrying cannot fix (MQTT 5 codes; paho maps 3.1.1 codes onto them).
+_PERMANENT_REFUSALS = {
+    0x84: "the broker does not speak this MQTT version: set mqtt.protocol to '3.1.1'",
+    0x85: "the broker rejected the client id: set mqtt.client_id",
+    0x86: "bad user name or password: check mqtt.username and mqtt.password",
+    0x87: "not authorized: check mqtt.username, mqtt.password and the broker's ACL",
+    0x8C: "bad authentication method",
+}
+_DROP_LOG_INTERVAL_S = 10.0
+
+
+class MqttTls(BaseModel):
+    """TLS towards the broker. Without ``ca_file`` the system's trusted CAs are used."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ca_file: Path | None = Field(None, description="PEM file of the CA(s) to trust.")
+    cert_file: Path | None = Field(None, description="Client certificate (PEM), for mutual TLS.")
+    key_file: Path | None = Field(None, description="Client private key (PEM), for mutual TLS.")
+    insecure: bool = Field(
+        False, description="Skip the server hostname check (like mosquitto_pub --insecure)."
+    )
+
+    @model_validator(mode="after")
+    def _key_needs_cert(self) -> MqttTls:
+        if self.key_file is not None and self.cert_file is None:
+            raise ValueError("key_file needs cert_file")
+        return self
+
+
+class MqttSettings(BaseModel):
+    """How to reach the MQTT broker and how to consume from it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    host: str = Field("127.0.0.1", description="Broker host name or address.")
+    port: int = Field(1883, ge=1, le=65535)
+    tls: MqttTls | None = Field(None, description="TLS settings; None means plain TCP.")
+    username: str | None = None
+    password: SecretStr | None = None
+    client_id: str | None = Field(
+        None,
+        min_length=1,
+        description="Fixed id, so the broker keeps our session; default translator-<hostname>.",
+    )
+    protocol: Literal["3.1.1", "5"] = Field("5", description="MQTT protocol version.")
+    qos: Literal[0, 1, 2] = Field(1, description="QoS of subscriptions and of our publishes.")
+    keepalive: int = Field(30, ge=5, le=65535, description="Keepalive interval in seconds.")
+    shared_group: str | None = Field(
+        None,
+        pattern=r"^[^/+#]+$",
+        description="Subscribe as $share/<group>/<filter> so workers split the load.",
+    )
+    persistent_session: bool = Field(
+        True, description="Keep the broker session (and QoS>0 messages) across disconnects."
+    )
+    session_expiry: int = Field(
+        3600, ge=0, le=0xFFFFFFFF, description="MQTT 5: seconds the broker keeps the session."
+    )
+    queue_size: int = Field(
+        1000, ge=1, le=65535, description="Hand-off queue bound (and MQTT 5 Receive Maximum)."
+    )
+    overload: OverloadPolicy = Field(
+        OverloadPolicy.DROP_OLDEST, description="What a full hand-off queue gives up."
+    )
+    reconnect_min_delay: float = Field(1.0, gt=0, description="First reconnect wait (s).")
+    reconnect_max_delay: float = Field(60.0, gt=0, description="Cap of the doubling wait (s).")
+    connect_timeout: float = Field(5.0, gt=0, description="TCP/TLS connect timeout (s).")
+    publish_timeout: float = Field(10.0, gt=0, description="Wait for the broker's ack (s).")
+    drain_timeout: float = Field(10.0, gt=0, description="Longest drain on stop (s).")
+
+    @field_validator("password")
+    @classmethod
+    def _not_empty(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value():
+            raise ValueError("password must not be empty; leave it unset instead")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> MqttSettings:
+        if self.password is not None and self.username is None:
+            raise ValueError("password needs username")
+        if self.reconnect_max_delay < self.reconnect_min_delay:
+            raise ValueError("reconnect_max_delay must be >= reconnect_min_delay")
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class MqttStats:
+    """A snapshot of the adapter's counters (``MqttAdapter.stats()``)."""
+
+    received: int
+    delivered: int
+    rejected: int
+    dropped: int
+    sink_errors: int
+    published: int
+    connects: int
+    queue_depth: int
+    queue_high_water: int
+    connected: bool
+
+    @property
+    def reconnects(self) -> int:
+        """Connections after the first one."""
+        return max(self.connects - 1, 0)
+
+
+@dataclass(slots=True)
+class _Counts:
+    received: int = 0
+    delivered: int = 0
+    rejected: int = 0
+    sink_errors: int = 0
+    published: int = 0
+    connects: int = 0
+    lost: int = 0  # QoS 0 messages that arrived while stopping; topics that are not UTF-8
+
+
+@dataclass(slots=True)
+class _PendingAck:
+    """A QoS>0 message the broker waits to hear about; acknowledged once ``settled``."""
+
+    mid: int
+    qos: int
+    settled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Delivery:
+    envelope: Envelope
+    ack: _PendingAck | None  # None for QoS 0
+
+
+def check_topic_filter(topic_filter: str) -> None:
+    """Raise ``ConfigError`` unless ``topic_filter`` is a valid MQTT topic filter."""
+    levels = topic_filter.split("/")
+    if not topic_filter or "\x00" in topic_filter:
+        raise ConfigError(f"MQTT topic filter {topic_filter!r} is empty or holds NUL")
+    for index, level in enumerate(levels):
+        if "#" in level and (level != "#" or index != len(levels) - 1):
+            raise ConfigError(f"MQTT topic filter {topic_filter!r}: '#' must be the last level")
+        if "+" in level and level != "+":
+            raise ConfigError(f"MQTT topic filter {topic_filter!r}: '+' must fill a whole level")
+
+
+class MqttAdapter:
+    """Subscribe to ``filters`` and hand every message to ``sink``; publish on request.
+
+    Lifecycle: ``await run()`` in a task (it returns after ``stop()``), ``await ready()`` to
+    wait for the first subscription, ``await stop()`` to drain and disconnect. One run per
+    instance. ``stats()`` reads the counters.
+    """
+
+    name = "mqtt"
+
+    def __init__(self, settings: MqttSettings, filters: Sequence[str], sink: EnvelopeSink) -> None:
+        for topic_filter in filters:
+            check_topic_filter(topic_filter)
+        self._settings = settings
+        self._filters = tuple(dict.fromkeys(filters))
+        self._sink = sink
+        self._client_id = settings.client_id or f"translator-{socket.gethostname()}"
+        self._peer = f"{settings.host}:{settings.port}"
+        self._queue: HandoffQueue[_Delivery] = HandoffQueue(settings.queue_size, settings.overload)
+        self._unacked: deque[_PendingAck] = deque()
+        self._publishes: dict[int, asyncio.Future[None]] = {}
+        self._ready = asyncio.Event()
+        self._finished = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[Any] | None = None
+        self._failure: str | None = None
+        self._connected = False
+        self._counts = _Counts()
+        self._last_drop_log = float("-inf")
+        self._subscribed_once = False  # touched only on paho's thread
+        self._client = _build_client(settings, self._client_id)
+        self._client.on_connect = self._on_connect
+        self._client.on_connect_fail = self._on_connect_fail
+        self._client.on_disconnect = self._on_disconnect
+        self._client.on_subscribe = self._on_subscribe
+        self._client.on_message = self._on_message
+        self._client.on_publish = self._on_publish
+
+    @property
+    def client_id(self) -> str:
+        """The MQTT client id this adapter connects with."""
+        return self._client_id
+
+    @property
+    def filters(self) -> tuple[str, ...]:
+        """The topic filters subscribed to (without any ``$share`` prefix)."""
+        return self._filters
+
+    def stats(self) -> MqttStats:
+        """The counters now. Read it from the event loop's thread."""
+        counts = self._counts
+        return MqttStats(
+            received=counts.received,
+            delivered=counts.delivered,
+            rejected=counts.rejected,
+            dropped=self._queue.dropped + counts.lost,
+            sink_errors=counts.sink_errors,
+            published=counts.published,
+            connects=counts.connects,
+            queue_depth=len(self._queue),
+            queue_high_water=self._queue.high_water,
+            connected=self._connected,
+        )
+
+    # -- lifecycle (event loop) -----------------------------------------------------------
+
+    async def run(self) -> None:
+        """Connect, subscribe and feed the sink until ``stop()``; reconnect on the way.
+
+        Raises:
+            AdapterError: the broker refused us for a reason retrying cannot fix.
+        """
+        if self._loop is not None:
+            raise AdapterError("an MqttAdapter runs once; build a new one")
+        self._loop = asyncio.get_running_loop()
+        self._task = asyncio.current_task()
+        logger.info(
+            "MQTT connecting to %s as %s (MQTT %s, %d filters)",
+            self._peer,
+            self._client_id,
+            self._settings.protocol,
+            len(self._filters),
+        )
+        try:
+            self._start_client()
+            await self._consume()
+            if self._failure is not None:
+                raise AdapterError(f"MQTT broker {self._peer} refused us: {self._failure}")
+        finally:
+            await self._close_client()
+            self._finished.set()
+
+    async def ready(self) -> None:
+        """Wait until connected and subscribed (after a reconnect too); bound it with a timeout.
+
+        Raises:
+            AdapterError: the broker refused us for a reason retrying cannot fix.
+        """
+        await self._ready.wait()
+        if self._failure is not None:
+            raise AdapterError(f"MQTT broker {self._peer} refused us: {self._failure}")
+
+    async def stop(self) -> None:
+        """Stop taking messages, hand the queued ones to the sink, then disconnect.
+
+        QoS>0 messages that arrive after this call are left unacknowledged: the broker
+        delivers them again in our next session. A drain that outlasts
+        ``settings.drain_timeout`` is cut short by cancelling ``run``.
+        """
+        self._queue.close()
+        if self._task is None or self._finished.is_set():
+            return
+        try:
+            await asyncio.wait_for(self._finished.wait(), self._settings.drain_timeout)
+        except TimeoutError:
+            logger.warning(
+                "MQTT drain took longer than %s s; cutting it short", self._settings.drain_timeout
+            )
+            self._task.cancel()
+            await asyncio.wait_for(self._finished.wait(), self._settings.connect_timeout + 5)
+
+    # -- publishing (event loop) ----------------------------------------------------------
+
+    async def send(self, command: RenderedCommand) -> None:
+        """Publish a rendered command on its channel at the configured QoS."""
+        if command.protocol is not Protocol.MQTT:
+            raise AdapterError(f"MQTT adapter cannot send a {command.protocol} command")
+        await self.publish(command.channel, command.payload, content_type=command.content_format)
+
+    async def publish(
+        self,
+        topic: str,
+        payload: bytes,
+        *,
+        qos: int | None = None,
+        retain: bool = False,
+        content_type: str | None = None,
+    ) -> None:
+        """Publish and wait until the broker acknowledged it (QoS>0) or it was written (QoS 0).
+
+        While the connection is down QoS>0 messages wait in paho's queue and go out on
+        reconnect; QoS 0 ones fail at once.
+
+        Raises:
+            AdapterError: not running, refused, or not acknowledged within ``publish_timeout``.
+        """
+        loop = self._loop
+        if loop is None or self._finished.is_set():
+            raise AdapterError("MQTT adapter is not running")
+        level = self._settings.qos if qos is None else qos
+        info = self._client.publish(
+            topic, payload, level, retain, properties=self._publish_properties(content_type)
+        )
+        if info.rc == MQTTErrorCode.MQTT_ERR_NO_CONN and level == 0:
+            raise AdapterError(f"cannot publish to {topic!r}: not connected to {self._peer}")
+        if info.rc not in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN):
+            raise AdapterError(f"cannot publish to {topic!r}: {paho.error_string(info.rc)}")
+        done = loop.create_future()
+        self._publishes[info.mid] = done
+        try:
+            await asyncio.wait_for(done, self._settings.publish_timeout)
+        except TimeoutError:
+            raise AdapterError(
+                f"publish to {topic!r} not acknowledged by {self._peer} within "
+                f"{self._settings.publish_timeout} s"
+            ) from None
+        finally:
+            self._publishes.pop(info.mid, None)
+        self._counts.published += 1
+
+    def _publish_properties(self, content_type: str | None) -> Properties | None:
+        if content_type is None or self._settings.protocol != "5":
+            return None
+        properties = _properties(PacketTypes.PUBLISH)
+        properties.ContentType = content_type
+        return properties
+
+    # -- receiving (event loop) -----------------------------------------------------------
+
+    async def _consume(self) -> None:
+        while (delivery := await self._queue.get()) is not None:
+            try:
+                result = await self._sink(delivery.envelope)
+            except Exception:  # the sink's bug must not stop ingest
+                self._counts.sink_errors += 1
+                logger.exception("sink failed on MQTT message from %s", delivery.envelope.channel)
+            else:
+                self._counts.delivered += 1
+                if not result.accepted:
+                    self._counts.rejected += 1
+            self._settle(delivery.ack)
+
+    def _accept(self, envelope: Envelope, mid: int, qos: int) -> None:
+        self._counts.received += 1
+        if self._queue.closed:
+            if qos == 0:  # QoS>0: left unacknowledged, so the broker delivers it again
+                self._counts.lost += 1
+            return
+        ack = self._expect_ack(mid, qos)
+        given_up = self._queue.offer(_Delivery(envelope, ack))
+        if given_up is not None:
+            self._settle(given_up.ack)
+            self._log_drop()
+
+    def _expect_ack(self, mid: int, qos: int) -> _PendingAck | None:
+        if qos == 0:
+            return None
+        ack = _PendingAck(mid, qos)
+        self._unacked.append(ack)
+        return ack
+
+    def _settle(self, ack: _PendingAck | None) -> None:
+        """Mark ``ack`` due and send every acknowledgement now due, in arrival order."""
+        if ack is None:
+            return
+        ack.settled = True
+        while self._unacked and self._unacked[0].settled:
+            head = self._unacked.popleft()
+            self._client.ack(head.mid, head.qos)
+
+    def _log_drop(self) -> None:
+        now = asyncio.get_running_loop().time()
+        if now - self._last_drop_log >= _DROP_LOG_INTERVAL_S:
+            self._last_drop_log = now
+            logger.warning(
+                "MQTT hand-off queue full (%d): %d messages dropped so far (policy %s)",
+                self._queue.capacity,
+                self._queue.dropped,
+                self._queue.policy,
+            )
+
+    def _connection_up(self) -> None:
+        # Packet ids of an older connection mean nothing now (the broker redelivers those
+        # messages), so their acknowledgements are never sent.
+        self._unacked.clear()
+        self._connected = True
+        self._counts.connects += 1
+
+    def _connection_down(self) -> None:
+        self._connected = False
+        self._ready.clear()
+
+    def _subscribed(self) -> None:
+        self._ready.set()
+
+    def _refused(self, reason: str) -> None:
+        self._failure = reason
+        self._ready.set()  # wake ready() so it can raise
+        self._queue.close()
+
+    def _published(self, mid: int, error: str | None) -> None:
+        done = self._publishes.get(mid)
+        if done is None or done.done():
+            return
+        if error is None:
+            done.set_result(None)
+        else:
+            done.set_exception(AdapterError(f"broker refused the publish: {error}"))
+
+    # -- paho's network thread: build values, hand them to the loop, nothing else ----------
+
+    def _to_loop(self, callback: Callable[..., object], *args: object) -> None:
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            loop.call_soon_threadsafe(callback, *args)
+        except RuntimeError:  # the loop closed between the check and the call
+            logger.debug("event loop closed; MQTT callback %s dropped", callback)
+
+    def _on_message(self, client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
+        try:
+            topic = message.topic
+        except UnicodeDecodeError:
+            logger.warning(
+                "MQTT message with a topic that is not UTF-8 ignored (mid %d)", message.mid
+            )
+            self._to_loop(self._ack_invalid, message.mid, message.qos)
+            return
+        envelope = Envelope(
+            protocol=Protocol.MQTT,
+            channel=topic,
+            payload=bytes(message.payload),
+            received_at=datetime.now(UTC),
+            content_format=_content_type(message),
+            peer=self._peer,
+        )
+        self._to_loop(self._accept, envelope, message.mid, message.qos)
+
+    def _ack_invalid(self, mid: int, qos: int) -> None:
+        self._counts.received += 1
+        self._counts.lost += 1
+        self._settle(self._expect_ack(mid, qos))
+
+    def _on_connect(
+        self,
+        client: paho.Client,
+        userdata: Any,
+        flags: paho.ConnectFlags,
+        reason: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        if reason.is_failure:
+            self._connect_refused(reason)
+            return
+        logger.info("MQTT connected to %s (session present: %s)", self._peer, flags.session_present)
+        self._to_loop(self._connection_up)
+        first = not self._subscribed_once
+        if self._settings.protocol == "5" or first or not flags.session_present:
+            self._subscribe(first)
+        else:
+            self._to_loop(self._subscribed)
+
+    def _connect_refused(self, reason: ReasonCode) -> None:
+        hint = _PERMANENT_REFUSALS.get(reason.value)
+        if hint is None:
+            logger.warning(
+                "MQTT broker %s refused the connection: %s; retrying", self._peer, reason
+            )
+            return
+        logger.error("MQTT broker %s refused the connection: %s (%s)", self._peer, reason, hint)
+        self._to_loop(self._refused, f"{reason} ({hint})")
+
+    def _subscribe(self, first: bool) -> None:
+        if not self._filters:
+            self._subscribed_once = True
+            self._to_loop(self._subscribed)
+            return
+        group = self._settings.shared_group
+        topics = [f"$share/{group}/{f}" if group else f for f in self._filters]
+        qos = self._settings.qos
+        if self._settings.protocol == "5":
+            # Retain Handling 1 on reconnects: retained messages only for new subscriptions.
+            options = SubscribeOptions(qos=qos, retainHandling=0 if first else 1)
+            result, _mid = self._client.subscribe([(t, options) for t in topics])
+        else:
+            plain: list[tuple[str, int]] = [(t, qos) for t in topics]
+            result, _mid = self._client.subscribe(plain)
+        if result is not MQTTErrorCode.MQTT_ERR_SUCCESS:
+            logger.warning("MQTT subscribe failed (%s); will retry on reconnect", result)
+            return
+        self._subscribed_once = True
+
+    def _on_subscribe(
+        self,
+        client: paho.Client,
+        userdata: Any,
+        mid: int,
+        reasons: list[ReasonCode],
+        properties: Properties | None,
+    ) -> None:
+        for topic_filter, reason in zip(self._filters, reasons, strict=False):
+            if reason.is_failure:
+                logger.error("MQTT broker refused the subscription to %r: %s", topic_filter, reason)
+        self._to_loop(self._subscribed)
+
+    def _on_connect_fail(self, client: paho.Client, userdata: Any) -> None:
+        logger.warning("cannot reach MQTT broker at %s; retrying with backoff", self._peer)
+
+    def _on_disconnect(
+        self,
+        client: paho.Client,
+        userdata: Any,
+        flags: paho.DisconnectFlags,
+        reason: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        if reason.is_failure:
+            logger.warning("MQTT connection to %s lost (%s); reconnecting", self._peer, reason)
+        else:
+            logger.info("MQTT disconnected from %s", self._peer)
+        self._to_loop(self._connection_down)
+
+    def _on_publish(
+        self,
+        client: paho.Client,
+        userdata: Any,
+        mid: int,
+        reason: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        self._to_loop(self._published, mid, str(reason) if reason.is_failure else None)
+
+    # -- paho client lifecycle ------------------------------------------------------------
+
+    def _start_client(self) -> None:
+        settings = self._settings
+        properties = None
+        # MQTT 3.1.1 takes its clean-session flag at construction (see _build_client) and
+        # refuses any clean_start but the default.
+        clean_start: bool | Literal[3] = paho.MQTT_CLEAN_START_FIRST_ONLY
+        if settings.protocol == "5":
+            clean_start = not settings.persistent_session
+            properties = _properties(PacketTypes.CONNECT)
+            properties.SessionExpiryInterval = (
+                settings.session_expiry if settings.persistent_session else 0
+            )
+            properties.ReceiveMaximum = settings.queue_size
+        self._client.connect_async(
+            settings.host,
+            settings.port,
+            settings.keepalive,
+            clean_start=clean_start,
+            properties=properties,
+        )
+        self._client.loop_start()
+
+    async def _close_client(self) -> None:
+        self._client.disconnect()
+        # loop_stop joins paho's thread; it ends once the DISCONNECT (queued after our last
+        # acknowledgements) is written, or within connect_timeout if a connect is under way.
+        await asyncio.to_thread(self._client.loop_stop)
+        self._connected = False
+        for done in self._publishes.values():
+            if not done.done():
+                done.set_exception(AdapterError("MQTT adapter stopped before the broker acked"))
+        logger.info("MQTT adapter for %s stopped: %s", self._peer, self.stats())
+
+
+class _PahoShutdownNoise(logging.Filter):
+    """paho 2.2's network thread logs "Client is not connected" at ERROR after every clean
+    disconnect; it is not an error, so it becomes a DEBUG record (or none)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR and str(record.msg).startswith("Client is not conn"):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+        return True
+
+
+def _paho_logger() -> logging.Logger:
+    paho_logger = logging.getLogger(f"{__name__}.paho")
+    if not any(isinstance(f, _PahoShutdownNoise) for f in paho_logger.filters):
+        paho_logger.addFilter(_PahoShutdownNoise())
+    return paho_logger
+
+
+def _build_client(settings: MqttSettings, client_id: str) -> paho.Client:
+    v5 = settings.protocol == "5"
+    client = paho.Client(
+        CallbackAPIVersion.VERSION2,
+        client_id=client_id,
+        # 3.1.1 has one clean-session flag for every connect; MQTT 5 sets it per connect.
+        clean_session=None if v5 else not settings.persistent_session,
+        protocol=MQTTProtocolVersion.MQTTv5 if v5 else MQTTProtocolVersion.MQTTv311,
+        manual_ack=True,
+    )
+    client.enable_logger(_paho_logger())
+    # paho annotates the delays as int but computes with floats; sub-second waits are fine.
+    client.reconnect_delay_set(
+        cast(int, settings.reconnect_min_delay), cast(int, settings.reconnect_max_delay)
+    )
+    client.connect_timeout = settings.connect_timeout
+    client.max_queued_messages_set(settings.queue_size)
+    if settings.username is not None:
+        password = settings.password.get_secret_value() if settings.password else None
+        client.username_pw_set(settings.username, password)
+    if settings.tls is not None:
+        _configure_tls(client, settings.tls)
+    return client
+
+
+def _configure_tls(client: paho.Client, tls: MqttTls) -> None:
+    context = ssl.create_default_context(cafile=str(tls.ca_file) if tls.ca_file else None)
+    if tls.cert_file is not None:
+        context.load_cert_chain(tls.cert_file, tls.key_file)
+    if tls.insecure:
+        logger.warning("MQTT TLS hostname check is off (mqtt.tls.insecure)")
+        context.check_hostname = False
+    client.tls_set_context(context)
+
+
+def _properties(packet_type: int) -> Properties:
+    return Properties(packet_type)  # type: ignore[no-untyped-call]  # paho leaves it unannotated
+
+
+def _content_type(message: paho.MQTTMessage) -> str | None:
+    properties = getattr(message, "properties", None)
+    value = getattr(properties, "ContentType", None)
+    return value if isinstance(value, str) and value else None

@@ -1,0 +1,184 @@
+"""Readings to RDF: the history quads of one translated envelope (docs/rdf-model.md).
+
+Per envelope, one ``tr:Envelope`` node (6 quads); per reading, one ``sosa:Observation``
+(5 quads + 1 for a boolean/text result, or + 4 for a number's ``qudt:QuantityValue`` node,
++ 2 more when the value was converted). Everything goes to the history graph.
+
+Contract with the store: the first quad is the envelope's ``rdf:type`` quad, and observation
+``i`` (``id:observation/K-i``) is made from ``readings[i]``; the store relies on both to link
+the latest state to its observation without re-reading the quads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+from pyoxigraph import Literal, NamedNode, Quad
+
+from translator.errors import ExtractionError
+from translator.rdf.identifiers import (
+    ENVELOPE_PREFIX,
+    RESULT_SUFFIX,
+    IdMinter,
+    mapping_iri,
+    observation_iri,
+)
+from translator.rdf.literals import datetime_literal
+from translator.rdf.namespaces import TRP, UNIT
+from translator.rdf.terms import (
+    HISTORY,
+    PROV_WAS_DERIVED_FROM,
+    QUDT_NUMERIC_VALUE,
+    QUDT_QUANTITY_VALUE,
+    QUDT_UNIT,
+    RDF_TYPE,
+    SOSA_HAS_RESULT,
+    SOSA_HAS_SIMPLE_RESULT,
+    SOSA_MADE_BY_SENSOR,
+    SOSA_OBSERVATION,
+    SOSA_OBSERVED_PROPERTY,
+    SOSA_RESULT_TIME,
+    TR_CHANNEL,
+    TR_ENVELOPE,
+    TR_PAYLOAD_SHA256,
+    TR_PROTOCOL,
+    TR_RECEIVED_AT,
+    TR_SOURCE_UNIT,
+    TR_SOURCE_VALUE,
+    TR_TRANSLATED_BY,
+)
+from translator.values import Envelope, Reading
+
+DEFAULT_CACHE_SIZE = 8192
+
+
+def named_node(iri: str, what: str, mapping_id: str | None = None) -> NamedNode:
+    """``NamedNode(iri)``, or an ``ExtractionError`` that says which IRI is bad and why."""
+    try:
+        return NamedNode(iri)
+    except ValueError as err:
+        raise ExtractionError(
+            f"{what} IRI {iri!r} is not a valid IRI ({err})",
+            mapping_id=mapping_id,
+            detail={"iri": iri, "role": what},
+        ) from err
+
+
+def envelope_of(quads: Sequence[Quad]) -> NamedNode | None:
+    """The envelope node of one message's quads, if any (the first quad, by contract)."""
+    for quad in quads:
+        if quad.object == TR_ENVELOPE and quad.predicate == RDF_TYPE:
+            return quad.subject if isinstance(quad.subject, NamedNode) else None
+    return None
+
+
+class ObservationBuilder:
+    """Builds the quads of one envelope; cheap to call once per message.
+
+    Holds the id minter and a bounded cache of the named nodes that repeat from message to
+    message (things, ``trp:`` properties, ``unit:`` units, mapping versions), so the hot path
+    validates an IRI once, not once per reading.
+    """
+
+    def __init__(
+        self, minter: IdMinter | None = None, *, cache_size: int = DEFAULT_CACHE_SIZE
+    ) -> None:
+        self._minter = minter or IdMinter()
+        self._cache_size = cache_size
+        self._nodes: dict[str, NamedNode] = {}
+        self._texts: dict[str, Literal] = {}
+
+    def build(
+        self,
+        envelope: Envelope,
+        mapping_id: str,
+        mapping_version: str,
+        readings: Sequence[Reading],
+        sha256: str | None = None,
+    ) -> list[Quad]:
+        """The quads of one translated envelope: its envelope node, then one observation each.
+
+        ``sha256`` is the hex digest of ``envelope.payload`` when the caller has it already.
+
+        Raises:
+            ExtractionError: a thing, property or unit does not make a valid IRI.
+        """
+        key = self._minter.next_key()
+        env = NamedNode(ENVELOPE_PREFIX + key)
+        received = datetime_literal(envelope.received_at)
+        digest = sha256 if sha256 is not None else hashlib.sha256(envelope.payload).hexdigest()
+        mapping = self._node(mapping_iri(mapping_id, mapping_version), "mapping", mapping_id)
+        quads = [
+            Quad(env, RDF_TYPE, TR_ENVELOPE, HISTORY),
+            Quad(env, TR_PROTOCOL, self._text(envelope.protocol.value), HISTORY),
+            Quad(env, TR_CHANNEL, self._text(envelope.channel), HISTORY),
+            Quad(env, TR_RECEIVED_AT, received, HISTORY),
+            Quad(env, TR_PAYLOAD_SHA256, Literal(digest), HISTORY),
+            Quad(env, TR_TRANSLATED_BY, mapping, HISTORY),
+        ]
+        for index, reading in enumerate(readings):
+            # readings timed by arrival (the common case) share the envelope's literal
+            time = received if reading.time == envelope.received_at else None
+            self._add_reading(quads, env, observation_iri(key, index), reading, time, mapping_id)
+        return quads
+
+    def _add_reading(
+        self,
+        quads: list[Quad],
+        env: NamedNode,
+        iri: str,
+        reading: Reading,
+        time: Literal | None,
+        mapping_id: str,
+    ) -> None:
+        obs = NamedNode(iri)
+        quads += (
+            Quad(obs, RDF_TYPE, SOSA_OBSERVATION, HISTORY),
+            Quad(obs, SOSA_MADE_BY_SENSOR, self._node(reading.thing, "thing", mapping_id), HISTORY),
+            Quad(
+                obs,
+                SOSA_OBSERVED_PROPERTY,
+                self._node(TRP + reading.property, "property", mapping_id),
+                HISTORY,
+            ),
+            Quad(obs, SOSA_RESULT_TIME, time or datetime_literal(reading.time), HISTORY),
+            Quad(obs, PROV_WAS_DERIVED_FROM, env, HISTORY),
+        )
+        value = reading.value
+        if isinstance(value, bool | str):
+            quads.append(Quad(obs, SOSA_HAS_SIMPLE_RESULT, Literal(value), HISTORY))
+            return
+        result = NamedNode(iri + RESULT_SUFFIX)
+        quads += (
+            Quad(obs, SOSA_HAS_RESULT, result, HISTORY),
+            Quad(result, RDF_TYPE, QUDT_QUANTITY_VALUE, HISTORY),
+            Quad(result, QUDT_NUMERIC_VALUE, Literal(float(value)), HISTORY),
+        )
+        if reading.unit is not None:
+            unit = self._node(UNIT + reading.unit, "unit", mapping_id)
+            quads.append(Quad(result, QUDT_UNIT, unit, HISTORY))
+        if reading.source_value is not None:
+            source = Literal(float(reading.source_value))
+            quads.append(Quad(result, TR_SOURCE_VALUE, source, HISTORY))
+        if reading.source_unit is not None:
+            unit = self._node(UNIT + reading.source_unit, "source unit", mapping_id)
+            quads.append(Quad(result, TR_SOURCE_UNIT, unit, HISTORY))
+
+    def _node(self, iri: str, what: str, mapping_id: str) -> NamedNode:
+        node = self._nodes.get(iri)
+        if node is None:
+            node = named_node(iri, what, mapping_id)
+            if len(self._nodes) >= self._cache_size:
+                self._nodes.clear()  # crude but bounded: a flood of new things cannot grow it
+            self._nodes[iri] = node
+        return node
+
+    def _text(self, text: str) -> Literal:
+        literal = self._texts.get(text)
+        if literal is None:
+            literal = Literal(text)
+            if len(self._texts) >= self._cache_size:
+                self._texts.clear()
+            self._texts[text] = literal
+        return literal

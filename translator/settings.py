@@ -1,0 +1,121 @@
+"""Settings: the one configuration object, from keywords, environment and a config file.
+
+Precedence (highest first): keyword arguments, environment variables (``TRANSLATOR_``
+prefix, ``__`` between nested names, e.g. ``TRANSLATOR_STORE__RETENTION_DAYS=30``), the
+config file (TOML or YAML, named by the ``config_file`` keyword or ``TRANSLATOR_CONFIG_FILE``),
+then the defaults below, which are safe: loopback only, data under ``./data``.
+See ``docs/configuration.md`` for every setting and an example file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+    YamlConfigSettingsSource,
+)
+
+from translator.errors import ConfigError
+
+
+class _Group(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class StoreSettings(_Group):
+    """Where and how translated data is kept."""
+
+    in_memory: bool = Field(False, description="Keep everything in memory (tests, dry runs).")
+    retention_days: float | None = Field(
+        None, gt=0, description="Delete history older than this; latest state is always kept."
+    )
+    batch_size: int = Field(1000, ge=1, le=100_000, description="Messages per store write.")
+    batch_interval_ms: int = Field(
+        100, ge=1, le=60_000, description="Longest wait before a partial batch is written."
+    )
+
+
+class LimitSettings(_Group):
+    """Bounds on what one payload may cost."""
+
+    max_payload_bytes: int = Field(256 * 1024, ge=64, description="Larger payloads are rejected.")
+    max_json_depth: int = Field(32, ge=2, le=512, description="Deeper JSON is rejected.")
+
+
+class Settings(BaseSettings):
+    """Everything configurable about the translator. Built once at start, then passed down."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TRANSLATOR_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    config_file: Path | None = Field(None, description="TOML or YAML file with these settings.")
+    data_dir: Path = Field(Path("data"), description="Store and dead letters live here.")
+    mappings: tuple[Path, ...] = Field(
+        (), description="Mapping files or folders; empty means the shipped mappings."
+    )
+    log_level: str = Field("INFO", pattern="(?i)^(debug|info|warning|error)$")
+    log_json: bool = Field(False, description="Log one JSON object per line.")
+    store: StoreSettings = StoreSettings()
+    limits: LimitSettings = LimitSettings()
+
+    @field_validator("config_file")
+    @classmethod
+    def _config_file_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"config file {value} does not exist")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _config_path(init_settings)
+        if path is not None:
+            sources.append(_file_source(settings_cls, path))
+        return tuple(sources)
+
+
+def _config_path(init_settings: PydanticBaseSettingsSource) -> Path | None:
+    kwargs: dict[str, Any] = getattr(init_settings, "init_kwargs", {})
+    raw = kwargs.get("config_file") or os.environ.get("TRANSLATOR_CONFIG_FILE")
+    return Path(raw) if raw else None
+
+
+def _file_source(settings_cls: type[BaseSettings], path: Path) -> PydanticBaseSettingsSource:
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist")
+    if path.suffix == ".toml":
+        return TomlConfigSettingsSource(settings_cls, toml_file=path)
+    if path.suffix in {".yaml", ".yml"}:
+        return YamlConfigSettingsSource(settings_cls, yaml_file=path)
+    raise ConfigError(f"config file {path}: use a .toml, .yaml or .yml file")
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings, turning validation errors into one readable ``ConfigError``."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)
+    except ValidationError as err:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in err.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from err

@@ -1,0 +1,263 @@
+"""Compiled shapes: constraint closures grouped per shape, evaluated over a ``DataView``.
+
+A ``CompiledShape`` runs in two modes. ``report`` collects one ``RawResult`` per failure (the
+top-level validation, and ``sh:property``, whose results are the nested shape's own). ``conforms``
+answers yes/no and stops at the first failure (``sh:node``, ``sh:not``, ``sh:and``, ``sh:or``,
+``sh:xone``, ``sh:qualifiedValueShape``). Shapes on a reference cycle are guarded: a
+(shape, node) pair met again while it is being evaluated is assumed to conform.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Final, TypeAlias
+
+import pyoxigraph as ox
+import rdflib
+
+from translator.validation.dataview import NO_TERMS, DataView
+from translator.validation.paths import Path, PredicatePath
+from translator.validation.terms import RdfTerm, Term
+
+Failure: TypeAlias = tuple[Term | None, Path | None]
+"""One failure of a constraint: ``(sh:value or None, sh:resultPath override or None)``."""
+
+Check: TypeAlias = Callable[[DataView, Term, Sequence[Term]], Sequence[Failure]]
+"""``check(view, focus, value_nodes)`` → failures; empty when the constraint holds."""
+
+PASS: Final[Sequence[Failure]] = ()
+_UNBOUNDED: Final = 2**62
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Constraint:
+    """One compiled constraint component instance of a shape."""
+
+    component: str  # local name, e.g. "MinInclusiveConstraintComponent"
+    check: Check
+    describe: Callable[[Term | None], str]  # default message for a failing value
+    refs: tuple[CompiledShape, ...] = ()  # shapes this constraint evaluates
+    cost: int = 1  # evaluation order in ``conforms`` mode: cheap checks first
+    bounds: tuple[int, int] | None = None  # sh:minCount / sh:maxCount, folded into the shape
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class RawResult:
+    """One validation result, still in compiled terms."""
+
+    shape: CompiledShape
+    constraint: Constraint
+    focus: Term
+    value: Term | None
+    path: Path | None
+
+
+FocusFinder: TypeAlias = Callable[[DataView], Sequence[Term]]
+
+
+class CompiledShape:
+    """A node or property shape, filled in once by the compiler, then read-only.
+
+    Speed-ups for the hot path: a plain-predicate path is looked up inline (``predicate``),
+    and sh:minCount / sh:maxCount are folded into ``low`` / ``high`` instead of closures.
+    """
+
+    __slots__ = (
+        "checks",
+        "conforms",
+        "constraints",
+        "counted",
+        "deactivated",
+        "high",
+        "key",
+        "low",
+        "messages",
+        "node",
+        "path",
+        "pins",
+        "predicate",
+        "properties",
+        "recursive",
+        "report",
+        "severity",
+    )
+
+    def __init__(self, node: RdfTerm, key: int) -> None:
+        self.node = node
+        self.key = key
+        self.path: Path | None = None
+        self.predicate: ox.NamedNode | None = None
+        self.deactivated = False
+        self.severity: RdfTerm = rdflib.URIRef("http://www.w3.org/ns/shacl#Violation")
+        self.messages: tuple[rdflib.Literal, ...] = ()
+        self.constraints: tuple[Constraint, ...] = ()
+        self.checks: tuple[Check, ...] = ()
+        self.counted: tuple[tuple[Constraint, int, int], ...] = ()
+        self.low = 0
+        self.high = _UNBOUNDED
+        self.properties: tuple[CompiledShape, ...] = ()
+        self.pins: tuple[Term, ...] = ()  # sh:hasValue constants of this shape
+        self.recursive = False
+        self.conforms: Callable[[DataView, Term], bool] = self._conforms
+        """Whether a node conforms to this shape (a result of any severity is a failure)."""
+        self.report: Callable[[DataView, Term, list[RawResult]], None] = self._report
+        """Append every result of validating a node against this shape to a list."""
+
+    def deactivate(self) -> None:
+        """sh:deactivated true: every node conforms and nothing is reported."""
+        self.deactivated = True
+        self.conforms = _conforms_always
+        self.report = _report_nothing
+
+    def mark_recursive(self) -> None:
+        """The shape is on a reference cycle: guard re-entry per (shape, node)."""
+        self.recursive = True
+        if not self.deactivated:
+            self.conforms = self._guarded_conforms
+            self.report = self._guarded_report
+
+    def set_path(self, path: Path) -> None:
+        """Install the property path (plain predicates are then looked up inline)."""
+        self.path = path
+        self.predicate = path.predicate if isinstance(path, PredicatePath) else None
+
+    def freeze(
+        self, constraints: Sequence[Constraint], properties: Sequence[CompiledShape]
+    ) -> None:
+        """Install the compiled constraints (cheapest first for ``conforms``)."""
+        counted = [c for c in constraints if c.bounds is not None]
+        others = [c for c in constraints if c.bounds is None]
+        self.counted = tuple((c, *c.bounds) for c in counted if c.bounds is not None)
+        self.low = max((low for _, low, _ in self.counted), default=0)
+        self.high = min((high for _, _, high in self.counted), default=_UNBOUNDED)
+        self.constraints = tuple(others)
+        self.checks = tuple(c.check for c in sorted(others, key=lambda c: c.cost))
+        self.properties = tuple(properties)
+
+    def all_constraints(self) -> tuple[Constraint, ...]:
+        """Every constraint of the shape, cardinality included."""
+        return (*(c for c, _, _ in self.counted), *self.constraints)
+
+    def value_nodes(self, view: DataView, focus: Term) -> Sequence[Term]:
+        """The focus itself for a node shape, the path's values for a property shape."""
+        predicate = self.predicate
+        if predicate is not None:
+            by_predicate = view.out.get(focus)
+            return NO_TERMS if by_predicate is None else by_predicate.get(predicate, NO_TERMS)
+        path = self.path
+        return (focus,) if path is None else path.values(view, focus)
+
+    def _conforms(self, view: DataView, focus: Term) -> bool:
+        predicate = self.predicate  # value_nodes, inlined: this is the innermost loop
+        if predicate is not None:
+            by_predicate = view.out.get(focus)
+            values = NO_TERMS if by_predicate is None else by_predicate.get(predicate, NO_TERMS)
+        else:
+            values = (focus,) if self.path is None else self.path.values(view, focus)
+        if not self.low <= len(values) <= self.high:
+            return False
+        for check in self.checks:
+            if check(view, focus, values):
+                return False
+        for prop in self.properties:
+            for value in values:
+                if not prop.conforms(view, value):
+                    return False
+        return True
+
+    def _guarded_conforms(self, view: DataView, focus: Term) -> bool:
+        key = (self.key, focus)
+        guard = view.guard
+        if key in guard:
+            return True  # met again on a shape cycle: assume it conforms
+        guard.add(key)
+        try:
+            return self._conforms(view, focus)
+        finally:
+            guard.discard(key)
+
+    def _guarded_report(self, view: DataView, focus: Term, out: list[RawResult]) -> None:
+        key = (self.key, focus)
+        guard = view.guard
+        if key in guard:
+            return
+        guard.add(key)
+        try:
+            self._report(view, focus, out)
+        finally:
+            guard.discard(key)
+
+    def _report(self, view: DataView, focus: Term, out: list[RawResult]) -> None:
+        values = self.value_nodes(view, focus)
+        path = self.path
+        count = len(values)
+        if not self.low <= count <= self.high:
+            for constraint, low, high in self.counted:
+                if not low <= count <= high:
+                    out.append(RawResult(self, constraint, focus, None, path))
+        for constraint in self.constraints:
+            for value, result_path in constraint.check(view, focus, values):
+                out.append(RawResult(self, constraint, focus, value, result_path or path))
+        for prop in self.properties:
+            for value in values:
+                prop.report(view, value, out)
+
+
+def _conforms_always(view: DataView, focus: Term) -> bool:
+    return True
+
+
+def _report_nothing(view: DataView, focus: Term, out: list[RawResult]) -> None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class TargetGroup:
+    """Targeted shapes that share their targets, evaluated per focus node.
+
+    ``shapes`` run on every focus node; ``table`` maps a value to the shapes that can only
+    fail when that value is among the focus node's values on ``path`` (the focus node
+    itself when ``path`` is None). See ``dispatch``.
+    """
+
+    find_focus: FocusFinder
+    shapes: tuple[CompiledShape, ...]
+    path: Path | None = None
+    table: Mapping[Term, tuple[CompiledShape, ...]] = field(default_factory=dict)
+
+    def run(self, view: DataView, out: list[RawResult]) -> None:
+        """Append the results of every shape in the group for every focus node."""
+        shapes, table, path = self.shapes, self.table, self.path
+        for focus in self.find_focus(view):
+            for shape in shapes:
+                shape.report(view, focus, out)
+            if table:
+                for key in (focus,) if path is None else path.values(view, focus):
+                    for shape in table.get(key, ()):
+                        shape.report(view, focus, out)
+
+    def members(self) -> list[CompiledShape]:
+        """Every shape of the group."""
+        return [*self.shapes, *(s for shapes in self.table.values() for s in shapes)]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledShapes:
+    """A whole shapes graph compiled: the shapes that have targets, or why it cannot be.
+
+    ``unsupported`` names the first feature the compiler does not implement; such shapes
+    are validated by the pyshacl oracle instead, never assumed valid.
+    """
+
+    shapes_graph: rdflib.Graph
+    groups: tuple[TargetGroup, ...]
+    unsupported: str | None = None
+    prefixes: Mapping[str, str] = field(default_factory=dict)
+
+    def evaluate(self, view: DataView) -> list[RawResult]:
+        """Every validation result for the data in ``view``."""
+        out: list[RawResult] = []
+        for group in self.groups:
+            group.run(view, out)
+        return out

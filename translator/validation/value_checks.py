@@ -1,0 +1,319 @@
+"""Constraint components that judge each value node on its own.
+
+sh:class, sh:datatype, sh:nodeKind, sh:in, sh:hasValue, sh:minExclusive, sh:minInclusive,
+sh:maxExclusive, sh:maxInclusive, sh:minLength, sh:maxLength, sh:pattern (+ sh:flags) and
+sh:languageIn. Each compiles to a closure over pyoxigraph terms; hot components (datatype,
+in, numeric ranges) get a specialised loop.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, Final
+
+import pyoxigraph as ox
+
+from translator.rdf.namespaces import RDF, RDFS, SH, XSD
+from translator.validation.compiled import PASS, Check, CompiledShape, Constraint, Failure
+from translator.validation.dataview import DataView
+from translator.validation.literals import KNOWN_DATATYPES, Parsed, less, less_or_equal
+from translator.validation.paths import UnsupportedShapes
+from translator.validation.source import ComponentCompiler, ShapeSource
+from translator.validation.terms import RdfTerm, Term
+
+Literal: Final = ox.Literal
+NamedNode: Final = ox.NamedNode
+BlankNode: Final = ox.BlankNode
+
+
+def each_value(test: Callable[[DataView, Term], bool]) -> Check:
+    """A check failing every value node for which ``test`` is false."""
+
+    def check(view: DataView, focus: Term, values: Sequence[Term]) -> Sequence[Failure]:
+        failures: list[Failure] | None = None
+        for value in values:
+            if not test(view, value):
+                if failures is None:
+                    failures = []
+                failures.append((value, None))
+        return failures or PASS
+
+    return check
+
+
+def compile_class(src: ShapeSource, shape: CompiledShape, param: RdfTerm) -> list[Constraint]:
+    """sh:class: each value is a SHACL instance of the class in the data graph."""
+    cls = src.term(param)
+
+    def test(view: DataView, value: Term) -> bool:
+        return type(value) is not Literal and view.is_instance(value, cls)
+
+    name = src.render(cls)
+    return [
+        Constraint(
+            "ClassConstraintComponent",
+            each_value(test),
+            lambda v: f"value {src.render(v)} is not an instance of {name}",
+            cost=2,
+        )
+    ]
+
+
+def compile_datatype(src: ShapeSource, shape: CompiledShape, param: RdfTerm) -> list[Constraint]:
+    """sh:datatype: each value is a well-typed literal of the datatype."""
+    datatype = src.term(param)
+    if not isinstance(datatype, NamedNode):
+        raise UnsupportedShapes(f"sh:datatype {param!r} is not an IRI")
+    # every lexical form is a valid xsd:string; language tags are checked by pyoxigraph
+    checked = datatype.value in KNOWN_DATATYPES - {RDF + "langString", XSD + "string"}
+
+    def check(view: DataView, focus: Term, values: Sequence[Term]) -> Sequence[Failure]:
+        failures: list[Failure] | None = None
+        for value in values:
+            if type(value) is Literal and value.datatype == datatype:
+                if not checked or view.parsed(value) is not None:
+                    continue
+            elif datatype.value == RDFS + "Literal" and type(value) is Literal:
+                continue  # pyshacl's reading: every literal is an rdfs:Literal
+            if failures is None:
+                failures = []
+            failures.append((value, None))
+        return failures or PASS
+
+    name = src.render(datatype)
+    return [
+        Constraint(
+            "DatatypeConstraintComponent",
+            check,
+            lambda v: f"value {src.render(v)} is not a well-typed literal of datatype {name}",
+        )
+    ]
+
+
+_NODE_KINDS: Final[dict[str, tuple[type, ...]]] = {
+    SH + "IRI": (NamedNode,),
+    SH + "BlankNode": (BlankNode,),
+    SH + "Literal": (Literal,),
+    SH + "BlankNodeOrIRI": (BlankNode, NamedNode),
+    SH + "BlankNodeOrLiteral": (BlankNode, Literal),
+    SH + "IRIOrLiteral": (NamedNode, Literal),
+}
+
+
+def compile_node_kind(src: ShapeSource, shape: CompiledShape, param: RdfTerm) -> list[Constraint]:
+    """sh:nodeKind: each value is an IRI / blank node / literal as required."""
+    allowed = _NODE_KINDS.get(str(param))
+    if allowed is None:
+        raise UnsupportedShapes(f"unknown sh:nodeKind {param!r}")
+    kinds = frozenset(allowed)
+    kind = src.render(src.term(param))
+
+    def check(view: DataView, focus: Term, values: Sequence[Term]) -> Sequence[Failure]:
+        for value in values:
+            if type(value) not in kinds:
+                return [(v, None) for v in values if type(v) not in kinds]
+        return PASS
+
+    return [
+        Constraint(
+            "NodeKindConstraintComponent",
+            check,
+            lambda v: f"value {src.render(v)} is not of node kind {kind}",
+        )
+    ]
+
+
+def compile_in(src: ShapeSource, shape: CompiledShape, param: RdfTerm) -> list[Constraint]:
+    """sh:in: each value is one of the listed terms (sameTerm)."""
+    members = [src.term(i) for i in src.items(param)]
+    allowed = frozenset(members)
+
+    def check(view: DataView, focus: Term, values: Sequence[Term]) -> Sequence[Failure]:
+        failures = [(value, None) for value in values if value not in allowed]
+        return failures or PASS
+
+    listed = src.render_list(members)
+    return [
+        Constraint(
+            "InConstraintComponent",
+            check,
+            lambda v: f"value {src.render(v)} is not one of {listed}",
+        )
+    ]
+
+
+def compile_has_value(src: ShapeSource, shape: CompiledShape, param: RdfTerm) -> list[Constraint]:
+    """sh:hasValue: the value nodes include the term."""
+    required = src.term(param)
+    shape.pins = (*shape.pins, required)
+    missing: Sequence[Failure] = ((None, None),)
+
+    def check(view: DataView, focus: Term, values: Sequence[Term]) -> Sequence[Failure]:
+        return PASS if required in values else missing
+
+    name = src.render(required)
+    return [Constraint("HasValueConstraintComponent", check, lambda v: f"missing value {name}")]
+
+
+_RANGES: Final = {
+    "minExclusive": ("MinExclusiveConstraintComponent", "is not above", False, True),
+    "minInclusive": ("MinInclusiveConstraintComponent", "is below the minimum", True, True),
+    "maxExclusive": ("MaxExclusiveConstraintComponent", "is not below", False, False),
+    "maxInclusive": ("MaxInclusiveConstraintComponent", "is above the maximum", True, False),
+}
+
+
+def _range_compiler(local: str) -> ComponentCompiler:
+    component, wording, inclusive, lower = _RANGES[local]
+
+    def compile_range(src: ShapeSource, shape: CompiledShape, param: RdfTerm) -> list[Constraint]:
+        bound_term = src.term(param)
+        bound = None
+        if isinstance(bound_term, Literal):
+            bound = DataView({}).parsed(bound_term)
+        test = _range_test(bound, inclusive=inclusive, lower=lower)
+        name = src.render(bound_term)
+        return [
+            Constraint(
+                component,
+                each_value(test),
+                lambda v: f"value {src.render(v)} {wording} {name}",
+            )
+        ]
+
+    return compile_range
+
+
+_NUMERIC_ORDER: Final[dict[tuple[bool, bool], Callable[[Any, Any], bool]]] = {
+    (True, True): operator.le,  # bound <= value
+    (True, False): operator.lt,
+    (False, True): operator.ge,  # bound >= value
+    (False, False): operator.gt,
+}
+
+
+def _range_test(
+    bound: Parsed | None, *, inclusive: bool, lower: bool
+) -> Callable[[DataView, Term], bool]:
+    """``bound <(=) value`` for lower bounds, ``value <(=) bound`` for upper bounds."""
+    if bound is None:
+        return lambda view, value: False
+    compare = less_or_equal if inclusive else less
+    if bound[0] == "num":
+        limit: Any = bound[1]
+        numeric = _NUMERIC_ORDER[(lower, inclusive)]
+
+        def test_number(view: DataView, value: Term) -> bool:
+            if type(value) is not Literal:
+                return False
+            parsed = view.parsed(value)
+            return parsed is not None and parsed[0] == "num" and numeric(limit, parsed[1])
+
+        return test_number
+
+    def test(view: DataView, value: Term) -> bool:
+        if type(value) is not Literal:
+            return False
+        parsed = view.parsed(value)
+        if parsed is None:
+            return False
+        return (compare(bound, parsed) if lower else compare(parsed, bound)) is True
+
+    return test
+
+
+def _length_compiler(longest: bool) -> ComponentCompiler:
+    def compile_length(src: ShapeSource, shape: CompiledShape, param: RdfTerm) -> list[Constraint]:
+        limit = int_param(src, param)
+        if longest:
+            test = lambda view, value: type(value) is not BlankNode and len(value.value) <= limit  # noqa: E731
+        else:
+            test = lambda view, value: type(value) is not BlankNode and len(value.value) >= limit  # noqa: E731
+        component = "MaxLengthConstraintComponent" if longest else "MinLengthConstraintComponent"
+        wording = "longer than" if longest else "shorter than"
+        return [
+            Constraint(
+                component,
+                each_value(test),
+                lambda v: f"value {src.render(v)} is {wording} {limit} characters",
+            )
+        ]
+
+    return compile_length
+
+
+def int_param(src: ShapeSource, param: RdfTerm) -> int:
+    term = src.term(param)
+    parsed = DataView({}).parsed(term) if isinstance(term, Literal) else None
+    if parsed is None or parsed[0] != "num" or not isinstance(parsed[1], int):
+        raise UnsupportedShapes(f"expected an integer, got {param!r}")
+    return parsed[1]
+
+
+_FLAGS: Final = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE}
+
+
+def compile_pattern(src: ShapeSource, shape: CompiledShape, param: RdfTerm) -> list[Constraint]:
+    """sh:pattern (+ sh:flags): the IRI or lexical form matches the regular expression."""
+    flags_terms = src.values(shape.node, "flags")
+    flag_text = str(flags_terms[0]) if flags_terms else ""
+    source = str(param)
+    flags = 0
+    for letter in flag_text:
+        flags |= _FLAGS.get(letter, 0)
+    if "q" in flag_text:
+        source = re.escape(source)
+    try:
+        regex = re.compile(source, flags)
+    except re.error as err:
+        raise UnsupportedShapes(f"sh:pattern {source!r}: {err}") from err
+    search = regex.search
+
+    def test(view: DataView, value: Term) -> bool:
+        return type(value) is not BlankNode and search(value.value) is not None
+
+    return [
+        Constraint(
+            "PatternConstraintComponent",
+            each_value(test),
+            lambda v: f"value {src.render(v)} does not match the pattern {source!r}",
+            cost=2,
+        )
+    ]
+
+
+def compile_language_in(src: ShapeSource, shape: CompiledShape, param: RdfTerm) -> list[Constraint]:
+    """sh:languageIn: each value is a literal whose language tag matches one of the ranges."""
+    ranges = tuple(str(i).lower() for i in src.items(param))
+
+    def test(view: DataView, value: Term) -> bool:
+        if type(value) is not Literal or not value.language:
+            return False
+        tag = value.language.lower()
+        return any(r == "*" or tag == r or tag.startswith(r + "-") for r in ranges)
+
+    listed = ", ".join(ranges)
+    return [
+        Constraint(
+            "LanguageInConstraintComponent",
+            each_value(test),
+            lambda v: f"value {src.render(v)} has no language tag in ({listed})",
+        )
+    ]
+
+
+VALUE_COMPONENTS: Final[dict[str, ComponentCompiler]] = {
+    "class": compile_class,
+    "datatype": compile_datatype,
+    "nodeKind": compile_node_kind,
+    "in": compile_in,
+    "hasValue": compile_has_value,
+    **{local: _range_compiler(local) for local in _RANGES},
+    "minLength": _length_compiler(longest=False),
+    "maxLength": _length_compiler(longest=True),
+    "pattern": compile_pattern,
+    "languageIn": compile_language_in,
+}
+"""Parameter local name → compiler, for the components in this module."""
