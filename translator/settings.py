@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import (
@@ -22,7 +22,11 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from translator.adapters.coap import CoapSettings
+from translator.adapters.mqtt import MqttSettings
 from translator.errors import ConfigError
+
+Transport = Literal["mqtt", "coap", "http"]
 
 
 class _Group(BaseModel):
@@ -49,6 +53,20 @@ class LimitSettings(_Group):
     max_json_depth: int = Field(32, ge=2, le=512, description="Deeper JSON is rejected.")
 
 
+class HttpSettings(_Group):
+    """The HTTP server: API, webhooks (``/ingest``), later SPARQL, stream and viewer."""
+
+    host: str = Field("127.0.0.1", description="Address to listen on (loopback by default).")
+    port: int = Field(8000, ge=0, le=65535, description="TCP port (0 = any free port).")
+
+
+class BrokerSettings(_Group):
+    """The embedded MQTT broker, started when no external broker (``mqtt``) is configured."""
+
+    host: str = Field("127.0.0.1", description="Loopback address the broker binds to.")
+    port: int = Field(1883, ge=0, le=65535, description="TCP port (0 = any free port).")
+
+
 class Settings(BaseSettings):
     """Everything configurable about the translator. Built once at start, then passed down."""
 
@@ -68,6 +86,15 @@ class Settings(BaseSettings):
     log_json: bool = Field(False, description="Log one JSON object per line.")
     store: StoreSettings = StoreSettings()
     limits: LimitSettings = LimitSettings()
+    adapters: tuple[Transport, ...] = Field(
+        ("mqtt", "coap", "http"), description="Which transports the service runs."
+    )
+    mqtt: MqttSettings | None = Field(
+        None, description="External broker; unset means the embedded broker (``broker``)."
+    )
+    broker: BrokerSettings = BrokerSettings()
+    coap: CoapSettings = CoapSettings()
+    http: HttpSettings = HttpSettings()
 
     @field_validator("config_file")
     @classmethod

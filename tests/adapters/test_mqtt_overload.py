@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import uuid
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 
 from translator.adapters.base import IngestResult
 from translator.adapters.mqtt import MqttAdapter
-from translator.adapters.overload import HandoffQueue, OverloadPolicy
+from translator.adapters.overload import HandoffQueue, OverloadPolicy, Room
 
 TIMEOUT_S = 15.0
 
@@ -53,6 +54,35 @@ async def test_close_wakes_a_waiting_consumer() -> None:
         assert await waiter is None
 
 
+def test_a_full_blocking_queue_refuses_the_newcomer() -> None:
+    # under BLOCK the producer waits for room first; a full queue means it waited too long
+    queue: HandoffQueue[int] = HandoffQueue(1, OverloadPolicy.BLOCK)
+    assert [queue.offer(1), queue.offer(2)] == [None, 2]
+    assert queue.dropped == 1
+
+
+def test_room_hands_out_places_and_times_out_when_full() -> None:
+    room = Room(2)
+    assert room.wait(0.01)
+    assert room.wait(0.01)
+    assert not room.wait(0.01)
+    assert room.waits == 1
+    room.give_back()
+    assert room.wait(0.01)
+
+
+def test_opening_the_room_releases_a_waiting_thread() -> None:
+    room = Room(1)
+    assert room.wait(0.01)
+    results: list[bool] = []
+    waiter = threading.Thread(target=lambda: results.append(room.wait(30)))
+    waiter.start()
+    room.open()
+    waiter.join(timeout=5)
+    assert results == [True]
+    assert room.wait(0)
+
+
 def test_capacity_must_be_positive() -> None:
     with pytest.raises(ValueError, match="capacity"):
         HandoffQueue(0)
@@ -75,7 +105,7 @@ def numbered(count: int) -> list[bytes]:
     return [f"{n:03d}".encode() for n in range(count)]
 
 
-@pytest.mark.parametrize("policy", list(OverloadPolicy))
+@pytest.mark.parametrize("policy", [OverloadPolicy.DROP_OLDEST, OverloadPolicy.DROP_NEWEST])
 async def test_qos0_flood_is_dropped_by_policy_and_counted(
     mosquitto: Any, mqtt_settings: Any, run_adapter: Any, until: Any, policy: OverloadPolicy
 ) -> None:
@@ -101,26 +131,55 @@ async def test_qos0_flood_is_dropped_by_policy_and_counted(
         assert sent[-1] not in sink.payloads, "the newcomers were refused"
 
 
-async def test_qos1_under_mqtt5_is_held_back_by_the_broker_not_dropped(
-    mosquitto: Any, mqtt_settings: Any, run_adapter: Any, until: Any
+@pytest.mark.parametrize("protocol", ["3.1.1", "5"])
+async def test_block_holds_the_broker_back_and_loses_nothing(
+    mosquitto: Any, mqtt_settings: Any, run_adapter: Any, until: Any, protocol: str
 ) -> None:
-    # Receive Maximum = queue_size: mosquitto never has more unacked messages out to us
-    # than the queue holds, so a slow sink slows delivery instead of losing messages.
     sink = GatedSink()
-    topic = f"backpressure-{uuid.uuid4().hex[:8]}"
-    sent = numbered(40)
-    settings = mqtt_settings(mosquitto.port, protocol="5", qos=1, queue_size=2)
+    topic = f"block-{uuid.uuid4().hex[:8]}"
+    sent = numbered(60)
+    settings = mqtt_settings(mosquitto.port, protocol=protocol, queue_size=2, overload="block")
     async with run_adapter(MqttAdapter(settings, [topic], sink)) as adapter:
         await mosquitto.cli.publish_lines(topic, sent, qos=1)
-        await until(lambda: adapter.stats().received >= 2)
-        await asyncio.sleep(0.2)  # give the broker room to overfill us, if it would
+        await until(lambda: adapter.stats().received >= 2, within=TIMEOUT_S)
+        await asyncio.sleep(0.2)  # room for the broker to overfill us, if it could
         held = adapter.stats()
+        # publishing still works while paho's thread waits for room (no deadlock)
+        command = asyncio.create_task(adapter.publish(f"{topic}/out", b"on", qos=1))
+        await asyncio.sleep(0.1)
         sink.release.set()
+        async with asyncio.timeout(TIMEOUT_S):
+            await command
         await until(lambda: adapter.stats().delivered == len(sent), within=TIMEOUT_S)
         stats = adapter.stats()
-    assert held.received <= 2
+    assert held.received <= 3, "one in the sink, two queued; the rest waits at the broker"
+    assert held.queue_high_water <= 2
     assert stats.dropped == 0
     assert sink.payloads == sent
+    if protocol == "3.1.1":  # mosquitto's window (20) is wider than the queue: we had to wait
+        assert stats.waits >= 1
+
+
+async def test_block_gives_up_after_its_timeout_and_counts_it(
+    mosquitto: Any, mqtt_settings: Any, run_adapter: Any, until: Any
+) -> None:
+    sink = GatedSink()
+    topic = f"block-timeout-{uuid.uuid4().hex[:8]}"
+    sent = numbered(20)
+    # MQTT 3.1.1: mosquitto sends up to 20 unacknowledged messages, more than fit
+    settings = mqtt_settings(
+        mosquitto.port, protocol="3.1.1", queue_size=1, overload="block", block_timeout=0.05
+    )
+    async with run_adapter(MqttAdapter(settings, [topic], sink)) as adapter:
+        await mosquitto.cli.publish_lines(topic, sent, qos=1)
+        await until(lambda: adapter.stats().received == len(sent), within=TIMEOUT_S)
+        sink.release.set()
+        await until(lambda: adapter.stats().delivered + adapter.stats().dropped == len(sent))
+        stats = adapter.stats()
+        await mosquitto.cli.publish(topic, b"later")  # the dropped ones were acked: no jam
+        await until(lambda: b"later" in sink.payloads, within=TIMEOUT_S)
+    assert stats.dropped >= len(sent) - 2
+    assert sink.payloads[0] == sent[0]
 
 
 async def test_qos1_dropped_under_mqtt311_is_acked_so_delivery_goes_on(
@@ -131,7 +190,9 @@ async def test_qos1_dropped_under_mqtt311_is_acked_so_delivery_goes_on(
     sink = GatedSink()
     topic = f"window-{uuid.uuid4().hex[:8]}"
     sent = numbered(30)
-    settings = mqtt_settings(mosquitto.port, protocol="3.1.1", qos=1, queue_size=2)
+    settings = mqtt_settings(
+        mosquitto.port, protocol="3.1.1", qos=1, queue_size=2, overload="drop_newest"
+    )
     async with run_adapter(MqttAdapter(settings, [topic], sink)) as adapter:
         await mosquitto.cli.publish_lines(topic, sent, qos=1)
         await until(lambda: adapter.stats().dropped > 0, within=TIMEOUT_S)

@@ -34,7 +34,8 @@ def runner() -> ModuleType:
     if not RUNNER.is_file() or not CORE_MANIFEST.is_file():
         pytest.skip(f"../shared not present: no {RUNNER.resolve()}")
     spec = importlib.util.spec_from_file_location("run_shacl_suite", RUNNER)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

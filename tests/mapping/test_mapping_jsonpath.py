@@ -14,7 +14,11 @@ from translator.mapping.jsonpath import MISSING, PathQueryError, PathSyntaxError
 
 KEYS = st.sampled_from(["a", "b", "temp", "x y", "0", "ü", "'q'"])
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(-5, 5) | st.floats(allow_nan=False) | st.text(max_size=3),
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 5)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=3),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(KEYS, inner, max_size=4),
     max_leaves=20,
 )

@@ -135,7 +135,9 @@ def _pick(draw: st.DrawFn, triples: list[Triple], wanted: Callable[[Triple], boo
     return draw(st.sampled_from(indexes)) if indexes else None
 
 
-def _replace_object(triples: list[Triple], i: int, value: ox.NamedNode | ox.Literal) -> list[Triple]:
+def _replace_object(
+    triples: list[Triple], i: int, value: ox.NamedNode | ox.Literal
+) -> list[Triple]:
     t = triples[i]
     return [*triples[:i], Triple(t.subject, t.predicate, value), *triples[i + 1 :]]
 
@@ -262,7 +264,8 @@ def oracle(triples: list[Triple]) -> tuple[bool, tuple[Violation, ...]]:
     with quiet_rdflib():
         graph = rdflib.Graph()
         for t in triples:
-            assert not isinstance(t.subject, ox.Triple) and not isinstance(t.object, ox.Triple)
+            assert not isinstance(t.subject, ox.Triple)
+            assert not isinstance(t.object, ox.Triple)
             graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
         conforms, report = oracle_validate(graph, GATE.compiled.shapes_graph)
         return conforms, report_violations(report, TermConverter(), GATE.compiled.prefixes)

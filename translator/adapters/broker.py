@@ -8,9 +8,10 @@ points its MQTT adapter (and the simulated devices) at it::
 
 What it is, and is not (amqtt 0.12):
 
-* MQTT 3.1.1 only: amqtt answers an MQTT 5 CONNECT with "unsupported protocol version".
-  ``client_settings`` therefore sets ``protocol="3.1.1"`` and drops ``shared_group`` (amqtt
-  has no ``$share`` subscriptions; a ``$share/...`` filter would silently match nothing).
+* MQTT 3.1.1 only: amqtt answers an MQTT 5 CONNECT with "unsupported protocol version", or
+  never answers one that carries properties (it misreads them). ``client_settings`` therefore
+  sets ``protocol="3.1.1"`` and drops ``shared_group`` (amqtt has no ``$share``
+  subscriptions; a ``$share/...`` filter would silently match nothing).
 * QoS 0/1/2, retained messages, ``+``/``#`` wildcards, persistent sessions: a client that
   connects with a fixed id and clean session off gets the QoS>0 messages published while it
   was away (kept in memory for ``session_expiry`` seconds; nothing survives a restart).
@@ -175,6 +176,8 @@ class EmbeddedBroker:
             await self._broker.external_connected(
                 StreamReaderAdapter(reader), StreamWriterAdapter(writer), _LISTENER
             )
+        except OSError as err:  # the peer went away mid-handshake; amqtt does not catch it
+            logger.warning("embedded MQTT broker: a client connection broke off: %s", err)
         except Exception:  # one connection's failure must not take the broker down
             logger.exception("embedded MQTT broker: a client connection failed")
         finally:

@@ -11,11 +11,14 @@ Delivery guarantees, in short:
 * Messages are acknowledged (QoS 1 PUBACK, QoS 2 PUBCOMP) only after the sink has taken them
   (``manual_ack``), in the order they arrived, so a crash before translation means the broker
   redelivers them: at-least-once, given a persistent session.
-* With MQTT 5 the CONNECT carries Receive Maximum = ``queue_size``: the broker never has more
-  unacknowledged QoS>0 messages out to us than the queue holds, so they are not dropped.
-* What still overflows the queue (QoS 0 floods; QoS>0 under 3.1.1 when the broker's in-flight
-  window is larger than the queue) is given up by the ``OverloadPolicy``, acknowledged so the
-  broker's window does not jam, counted in ``MqttStats.dropped`` and logged (rate-limited).
+* A full hand-off queue is met by the ``OverloadPolicy``. ``BLOCK`` (default): paho's thread
+  waits for room, up to ``block_timeout``, so it stops reading the socket and the broker is
+  held back by TCP flow control; nothing is lost while the sink is merely slow. The drop
+  policies never wait. Whatever is given up (by a drop policy, or after a ``BLOCK`` timeout)
+  is acknowledged so the broker's in-flight window does not jam, counted in
+  ``MqttStats.dropped`` and logged (rate-limited). MQTT 5's Receive Maximum is set to
+  ``queue_size`` as well, but brokers do not all honour it (mosquitto 2.0.11 refills its
+  whole window on each PUBACK), so it is a hint, not the guard.
 * Reconnects use paho's capped exponential backoff; after a reconnect the adapter subscribes
   again (always under MQTT 5, with Retain Handling 1 so retained messages are not replayed
   for subscriptions the broker kept; under 3.1.1 when the broker lost the session).
@@ -43,7 +46,7 @@ from paho.mqtt.subscribeoptions import SubscribeOptions
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from translator.adapters.base import EnvelopeSink
-from translator.adapters.overload import HandoffQueue, OverloadPolicy
+from translator.adapters.overload import HandoffQueue, OverloadPolicy, Room
 from translator.errors import AdapterError, ConfigError
 from translator.values import Envelope, Protocol, RenderedCommand
 
@@ -112,7 +115,10 @@ class MqttSettings(BaseModel):
         1000, ge=1, le=65535, description="Hand-off queue bound (and MQTT 5 Receive Maximum)."
     )
     overload: OverloadPolicy = Field(
-        OverloadPolicy.DROP_OLDEST, description="What a full hand-off queue gives up."
+        OverloadPolicy.BLOCK, description="What a full hand-off queue does with the next message."
+    )
+    block_timeout: float = Field(
+        10.0, gt=0, description="BLOCK: longest wait for room (s) before the message is dropped."
     )
     reconnect_min_delay: float = Field(1.0, gt=0, description="First reconnect wait (s).")
     reconnect_max_delay: float = Field(60.0, gt=0, description="Cap of the doubling wait (s).")
@@ -133,6 +139,9 @@ class MqttSettings(BaseModel):
             raise ValueError("password needs username")
         if self.reconnect_max_delay < self.reconnect_min_delay:
             raise ValueError("reconnect_max_delay must be >= reconnect_min_delay")
+        if self.block_timeout >= self.keepalive:
+            # paho's thread sends no PINGREQ while it waits; the broker must not time us out
+            raise ValueError("block_timeout must be shorter than keepalive")
         return self
 
 
@@ -144,6 +153,7 @@ class MqttStats:
     delivered: int
     rejected: int
     dropped: int
+    waits: int
     sink_errors: int
     published: int
     connects: int
@@ -165,7 +175,7 @@ class _Counts:
     sink_errors: int = 0
     published: int = 0
     connects: int = 0
-    lost: int = 0  # QoS 0 messages that arrived while stopping; topics that are not UTF-8
+    lost: int = 0  # dropped before the queue: BLOCK timeouts, QoS 0 while stopping, bad topics
 
 
 @dataclass(slots=True)
@@ -214,6 +224,8 @@ class MqttAdapter:
         self._client_id = settings.client_id or f"translator-{socket.gethostname()}"
         self._peer = f"{settings.host}:{settings.port}"
         self._queue: HandoffQueue[_Delivery] = HandoffQueue(settings.queue_size, settings.overload)
+        blocking = settings.overload is OverloadPolicy.BLOCK
+        self._room = Room(settings.queue_size) if blocking else None
         self._unacked: deque[_PendingAck] = deque()
         self._publishes: dict[int, asyncio.Future[None]] = {}
         self._ready = asyncio.Event()
@@ -251,6 +263,7 @@ class MqttAdapter:
             delivered=counts.delivered,
             rejected=counts.rejected,
             dropped=self._queue.dropped + counts.lost,
+            waits=self._room.waits if self._room else 0,
             sink_errors=counts.sink_errors,
             published=counts.published,
             connects=counts.connects,
@@ -376,6 +389,8 @@ class MqttAdapter:
 
     async def _consume(self) -> None:
         while (delivery := await self._queue.get()) is not None:
+            if self._room is not None:
+                self._room.give_back()
             try:
                 result = await self._sink(delivery.envelope)
             except Exception:  # the sink's bug must not stop ingest
@@ -390,6 +405,8 @@ class MqttAdapter:
     def _accept(self, envelope: Envelope, mid: int, qos: int) -> None:
         self._counts.received += 1
         if self._queue.closed:
+            if self._room is not None:
+                self._room.give_back()
             if qos == 0:  # QoS>0: left unacknowledged, so the broker delivers it again
                 self._counts.lost += 1
             return
@@ -422,7 +439,7 @@ class MqttAdapter:
             logger.warning(
                 "MQTT hand-off queue full (%d): %d messages dropped so far (policy %s)",
                 self._queue.capacity,
-                self._queue.dropped,
+                self.stats().dropped,
                 self._queue.policy,
             )
 
@@ -472,7 +489,7 @@ class MqttAdapter:
             logger.warning(
                 "MQTT message with a topic that is not UTF-8 ignored (mid %d)", message.mid
             )
-            self._to_loop(self._ack_invalid, message.mid, message.qos)
+            self._to_loop(self._drop_unqueued, message.mid, message.qos)
             return
         envelope = Envelope(
             protocol=Protocol.MQTT,
@@ -482,12 +499,22 @@ class MqttAdapter:
             content_format=_content_type(message),
             peer=self._peer,
         )
+        room = self._room
+        if room is not None and not room.wait(self._settings.block_timeout):
+            self._to_loop(self._give_up, message.mid, message.qos)
+            return
         self._to_loop(self._accept, envelope, message.mid, message.qos)
 
-    def _ack_invalid(self, mid: int, qos: int) -> None:
+    def _drop_unqueued(self, mid: int, qos: int) -> None:
+        """Count and acknowledge a message that never reached the queue."""
         self._counts.received += 1
         self._counts.lost += 1
         self._settle(self._expect_ack(mid, qos))
+
+    def _give_up(self, mid: int, qos: int) -> None:
+        """BLOCK waited ``block_timeout`` in vain: drop the message."""
+        self._drop_unqueued(mid, qos)
+        self._log_drop()
 
     def _on_connect(
         self,
@@ -603,6 +630,8 @@ class MqttAdapter:
         self._client.loop_start()
 
     async def _close_client(self) -> None:
+        if self._room is not None:
+            self._room.open()  # a network thread waiting for room must not hold up the join
         self._client.disconnect()
         # loop_stop joins paho's thread; it ends once the DISCONNECT (queued after our last
         # acknowledgements) is written, or within connect_timeout if a connect is under way.

@@ -1,20 +1,25 @@
-"""The bounded hand-off queue between a transport's receive path and the sink.
+"""The bounded hand-off between a transport's receive path and the sink, and its overload policy.
 
-A transport must never wait on translation work, so what arrives is offered to a
-``HandoffQueue`` and a consumer task takes it out. The queue is bounded; when it is full the
-``OverloadPolicy`` decides which item is given up, and the queue counts every one:
+What arrives is offered to a ``HandoffQueue`` on the event loop and one consumer task takes it
+out to the sink, so a transport never waits on translation work. The queue is bounded; what
+happens when it is full is the ``OverloadPolicy``:
 
-* ``DROP_OLDEST`` (default): the oldest waiting item makes room for the newcomer. Sensor
-  streams care most about the latest value, and the wait of what is kept stays short.
+* ``BLOCK``: the producer waits for room before it offers (a transport thread waits on a
+  ``Room``), up to a timeout; only then is the newcomer dropped. The wait pushes back on the
+  peer (a paused socket read becomes TCP back-pressure towards the MQTT broker), so nothing
+  is lost while the sink is merely slow.
+* ``DROP_OLDEST``: the oldest waiting item makes room for the newcomer (latest values win).
 * ``DROP_NEWEST``: the newcomer is refused; what is already waiting keeps its place.
 
-``offer`` hands the given-up item back to the caller so it can settle it (an MQTT adapter
-acknowledges it to the broker). A queue lives on one event loop and is touched only from it.
+Every dropped item is counted, and ``offer`` hands it back so the caller can settle it (an
+MQTT adapter acknowledges it to the broker). A ``HandoffQueue`` lives on one event loop and is
+touched only from it; a ``Room`` is shared between the producer's thread and that loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import deque
 from enum import StrEnum
 from typing import Generic, TypeVar
@@ -23,20 +28,23 @@ T = TypeVar("T")
 
 
 class OverloadPolicy(StrEnum):
-    """Which item a full queue gives up."""
+    """What a full hand-off does with the next item."""
 
+    BLOCK = "block"
     DROP_OLDEST = "drop_oldest"
     DROP_NEWEST = "drop_newest"
 
 
 class HandoffQueue(Generic[T]):
-    """A FIFO of at most ``capacity`` items that never blocks the producer.
+    """A FIFO of at most ``capacity`` items; ``offer`` never waits.
 
-    ``close`` ends the stream: ``get`` then returns what is still queued and ``None`` once
-    the queue is empty, and every later ``offer`` is refused.
+    A full queue gives up its oldest item under ``DROP_OLDEST`` and the newcomer otherwise
+    (under ``BLOCK`` the producer has waited for room already, so a full queue means it
+    waited too long). ``close`` ends the stream: ``get`` returns what is still queued, then
+    ``None``; later offers are refused without counting them as dropped.
     """
 
-    def __init__(self, capacity: int, policy: OverloadPolicy = OverloadPolicy.DROP_OLDEST) -> None:
+    def __init__(self, capacity: int, policy: OverloadPolicy = OverloadPolicy.BLOCK) -> None:
         if capacity < 1:
             raise ValueError("capacity must be at least 1")
         self.capacity = capacity
@@ -56,16 +64,13 @@ class HandoffQueue(Generic[T]):
         return self._closed
 
     def offer(self, item: T) -> T | None:
-        """Queue ``item``; return the item given up to make it fit (counted), else ``None``.
-
-        A closed queue refuses ``item`` and hands it back without counting it as dropped.
-        """
+        """Queue ``item``; return the item given up to make it fit (counted), else ``None``."""
         if self._closed:
             return item
         given_up: T | None = None
         if len(self._items) >= self.capacity:
             self.dropped += 1
-            if self.policy is OverloadPolicy.DROP_NEWEST:
+            if self.policy is not OverloadPolicy.DROP_OLDEST:
                 return item
             given_up = self._items.popleft()
         self._items.append(item)
@@ -86,3 +91,32 @@ class HandoffQueue(Generic[T]):
         """Refuse new items; waiting and future ``get`` calls drain the rest, then end."""
         self._closed = True
         self._ready.set()
+
+
+class Room:
+    """Free places in a hand-off queue, for a producer on another thread (``BLOCK``).
+
+    The producer calls ``wait`` before it hands an item over; the consumer calls
+    ``give_back`` when it takes one out. ``open`` ends all waiting for good (shutdown).
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self._free = threading.Semaphore(capacity)
+        self._open = threading.Event()
+        self.waits = 0  # how often the producer found no room at once (producer's thread)
+
+    def wait(self, timeout: float) -> bool:
+        """Take a place, waiting up to ``timeout`` seconds; ``False`` if none came free."""
+        if self._open.is_set() or self._free.acquire(blocking=False):
+            return True
+        self.waits += 1
+        return self._free.acquire(timeout=timeout) or self._open.is_set()
+
+    def give_back(self) -> None:
+        """Return one place (an item left the queue)."""
+        self._free.release()
+
+    def open(self) -> None:
+        """Stop limiting: every current and later ``wait`` returns at once."""
+        self._open.set()
+        self._free.release(1 << 16)  # wake whoever waits now

@@ -1,4 +1,4 @@
-"""The command line: ``translator check | translate | test-mappings | ingest | query``.
+"""The command line: ``translator demo | serve | check | translate | test-mappings | …``.
 
 The only package that configures logging, prints for people and calls ``sys.exit``.
 Each command is a module with ``SUMMARY``, ``EXAMPLE``, ``configure(parser)`` and
@@ -15,7 +15,7 @@ from types import ModuleType
 
 from rich.console import Console
 
-from translator.cli import check, ingest, query, test_mappings, translate
+from translator.cli import check, demo, ingest, query, serve, test_mappings, translate
 from translator.errors import ConfigError, MappingError, TranslatorError
 from translator.logs import configure_logging
 from translator.settings import Settings, load_settings
@@ -26,6 +26,8 @@ COMMANDS: dict[str, ModuleType] = {
     "test-mappings": test_mappings,
     "ingest": ingest,
     "query": query,
+    "serve": serve,
+    "demo": demo,
 }
 
 

@@ -59,8 +59,10 @@ def run(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     )
     outcome = pipeline.translate(envelope)
     if isinstance(outcome, Rejected):
-        print(orjson.dumps(rejection_report(outcome), option=orjson.OPT_INDENT_2).decode(),
-              file=sys.stderr)
+        print(
+            orjson.dumps(rejection_report(outcome), option=orjson.OPT_INDENT_2).decode(),
+            file=sys.stderr,
+        )
         return 1
     if args.format == "readings":
         body = [reading_record(r) for r in outcome.readings]

@@ -187,9 +187,3 @@ async def pace_reports(
         if await wait_or_stop(stop, wait):
             break
     return sent
-
-
-def rounded(value: float, digits: int) -> float:
-    """``round`` that never returns ``-0.0`` (vendors do not print negative zero)."""
-    result = round(value, digits)
-    return 0.0 if result == 0 else result

@@ -215,7 +215,11 @@ def _payload_schema(
         return None
     problems = schema_problems(schema)
     if problems:
-        first = problems[0]
+        first = (
+            problems[0]
+            if origin
+            else min(problems, key=lambda problem: doc.line((*where, *problem.path)) or 0)
+        )
         inside = f" (in {origin} at {'/'.join(map(str, first.path)) or 'the root'})"
         at = where if origin else (*where, *first.path)
         raise doc.error(at, first.message + (inside if origin else ""))

@@ -90,6 +90,8 @@ def _explain(error: ValidationError) -> tuple[YamlPath, str]:
         names = " or ".join(wanted) if isinstance(wanted, list) else str(wanted)
         got = _JSON_TYPES.get(type(error.instance), type(error.instance).__name__)
         return path, _at(path, f"expected {names}, got {got} ({_short(error.instance)})")
+    if keyword == "const":
+        return path, _at(path, f"must be {json.dumps(expected)}")
     if keyword == "pattern" and path and path[-1] == "id":
         return path, _at(
             path, "an id is lowercase letters, digits and '-', starting with a letter or digit"

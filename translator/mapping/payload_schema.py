@@ -131,12 +131,21 @@ def schema_problems(schema: Any) -> list[SchemaProblem]:
     checker = cls(cls.META_SCHEMA, format_checker=cls.FORMAT_CHECKER)
     problems = []
     for found in checker.iter_errors(schema):
-        error = best_match([found]) or found  # descend into anyOf/oneOf for the real cause
+        error = _cause(found)
         problems.append(
             SchemaProblem(tuple(error.absolute_path), f"invalid JSON Schema: {error.message}")
         )
     problems.extend(_reference_problems(schema, (), schema))
     return problems
+
+
+def _cause(error: ValidationError) -> ValidationError:
+    """The telling part of an anyOf/oneOf failure ("not one of [...]" beats "not valid")."""
+    while error.context:
+        error = max(
+            error.context, key=lambda sub: (len(sub.absolute_path), sub.validator == "enum")
+        )
+    return error
 
 
 def _reference_problems(

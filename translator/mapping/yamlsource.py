@@ -109,10 +109,7 @@ def parse_yaml(text: str, file: str) -> SourceDocument:
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line = mark.line + 1 if mark is not None else None
-        reason = " ".join(part for part in (err.context, err.problem) if part)
-        raise MappingError(file, line, f"YAML syntax error: {reason}") from err
+        raise MappingError(file, *_syntax_error(err)) from err
     except yaml.YAMLError as err:
         raise MappingError(file, None, f"YAML syntax error: {err}") from err
     finally:
@@ -122,6 +119,21 @@ def parse_yaml(text: str, file: str) -> SourceDocument:
     builder = _Builder(file)
     data = builder.build(node, (), 0)
     return SourceDocument(file, data, builder.lines)
+
+
+def _syntax_error(err: yaml.MarkedYAMLError) -> tuple[int | None, str]:
+    """Line and reason; an unclosed bracket points at where it opened, not at the end."""
+    problem, context = err.problem_mark, err.context_mark
+    at_end = "<stream end>" in (err.problem or "") or "end of stream" in (err.problem or "")
+    mark = context if (at_end and context is not None) or problem is None else problem
+    parts = []
+    if err.context:
+        where = f" (line {context.line + 1})" if context is not None and mark is not context else ""
+        parts.append(err.context + where)
+    if err.problem:
+        where = f" (line {problem.line + 1})" if problem is not None and mark is not problem else ""
+        parts.append(err.problem + where)
+    return (mark.line + 1 if mark is not None else None), "YAML syntax error: " + " ".join(parts)
 
 
 class _Builder:

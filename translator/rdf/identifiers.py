@@ -20,7 +20,7 @@ import os
 import secrets
 import time
 import weakref
-from typing import Final
+from typing import Final, Protocol
 from urllib.parse import quote
 
 from translator.rdf.namespaces import ID
@@ -42,6 +42,14 @@ def new_ulid() -> str:
         value, digit = divmod(value, 32)
         chars.append(_CROCKFORD[digit])
     return "".join(reversed(chars))
+
+
+class Minter(Protocol):
+    """Anything that hands out envelope keys never handed out before."""
+
+    def next_key(self) -> str:
+        """A fresh key."""
+        ...
 
 
 class IdMinter:

@@ -2,7 +2,9 @@
 
 Per envelope, one ``tr:Envelope`` node (6 quads); per reading, one ``sosa:Observation``
 (5 quads + 1 for a boolean/text result, or + 4 for a number's ``qudt:QuantityValue`` node,
-+ 2 more when the value was converted). Everything goes to the history graph.
++ 2 more when the value was converted). Everything goes to the history graph, which is the
+store's default graph: the quads are built without a graph name, the cheapest way to build a
+pyoxigraph ``Quad`` (passing ``DefaultGraph()`` explicitly costs ~1.4 µs more per quad).
 
 Contract with the store: the first quad is the envelope's ``rdf:type`` quad, and observation
 ``i`` (``id:observation/K-i``) is made from ``readings[i]``; the store relies on both to link
@@ -21,13 +23,13 @@ from translator.rdf.identifiers import (
     ENVELOPE_PREFIX,
     RESULT_SUFFIX,
     IdMinter,
+    Minter,
     mapping_iri,
     observation_iri,
 )
 from translator.rdf.literals import datetime_literal
 from translator.rdf.namespaces import TRP, UNIT
 from translator.rdf.terms import (
-    HISTORY,
     PROV_WAS_DERIVED_FROM,
     QUDT_NUMERIC_VALUE,
     QUDT_QUANTITY_VALUE,
@@ -82,12 +84,13 @@ class ObservationBuilder:
     """
 
     def __init__(
-        self, minter: IdMinter | None = None, *, cache_size: int = DEFAULT_CACHE_SIZE
+        self, minter: Minter | None = None, *, cache_size: int = DEFAULT_CACHE_SIZE
     ) -> None:
         self._minter = minter or IdMinter()
         self._cache_size = cache_size
         self._nodes: dict[str, NamedNode] = {}
         self._texts: dict[str, Literal] = {}
+        self._mappings: dict[tuple[str, str], NamedNode] = {}
 
     def build(
         self,
@@ -108,14 +111,17 @@ class ObservationBuilder:
         env = NamedNode(ENVELOPE_PREFIX + key)
         received = datetime_literal(envelope.received_at)
         digest = sha256 if sha256 is not None else hashlib.sha256(envelope.payload).hexdigest()
-        mapping = self._node(mapping_iri(mapping_id, mapping_version), "mapping", mapping_id)
+        mapping = self._mappings.get((mapping_id, mapping_version))
+        if mapping is None:
+            mapping = named_node(mapping_iri(mapping_id, mapping_version), "mapping", mapping_id)
+            self._mappings[(mapping_id, mapping_version)] = mapping  # a few per process
         quads = [
-            Quad(env, RDF_TYPE, TR_ENVELOPE, HISTORY),
-            Quad(env, TR_PROTOCOL, self._text(envelope.protocol.value), HISTORY),
-            Quad(env, TR_CHANNEL, self._text(envelope.channel), HISTORY),
-            Quad(env, TR_RECEIVED_AT, received, HISTORY),
-            Quad(env, TR_PAYLOAD_SHA256, Literal(digest), HISTORY),
-            Quad(env, TR_TRANSLATED_BY, mapping, HISTORY),
+            Quad(env, RDF_TYPE, TR_ENVELOPE),
+            Quad(env, TR_PROTOCOL, self._text(envelope.protocol.value)),
+            Quad(env, TR_CHANNEL, self._text(envelope.channel)),
+            Quad(env, TR_RECEIVED_AT, received),
+            Quad(env, TR_PAYLOAD_SHA256, Literal(digest)),
+            Quad(env, TR_TRANSLATED_BY, mapping),
         ]
         for index, reading in enumerate(readings):
             # readings timed by arrival (the common case) share the envelope's literal
@@ -134,36 +140,35 @@ class ObservationBuilder:
     ) -> None:
         obs = NamedNode(iri)
         quads += (
-            Quad(obs, RDF_TYPE, SOSA_OBSERVATION, HISTORY),
-            Quad(obs, SOSA_MADE_BY_SENSOR, self._node(reading.thing, "thing", mapping_id), HISTORY),
+            Quad(obs, RDF_TYPE, SOSA_OBSERVATION),
+            Quad(obs, SOSA_MADE_BY_SENSOR, self._node(reading.thing, "thing", mapping_id)),
             Quad(
                 obs,
                 SOSA_OBSERVED_PROPERTY,
                 self._node(TRP + reading.property, "property", mapping_id),
-                HISTORY,
             ),
-            Quad(obs, SOSA_RESULT_TIME, time or datetime_literal(reading.time), HISTORY),
-            Quad(obs, PROV_WAS_DERIVED_FROM, env, HISTORY),
+            Quad(obs, SOSA_RESULT_TIME, time or datetime_literal(reading.time)),
+            Quad(obs, PROV_WAS_DERIVED_FROM, env),
         )
         value = reading.value
         if isinstance(value, bool | str):
-            quads.append(Quad(obs, SOSA_HAS_SIMPLE_RESULT, Literal(value), HISTORY))
+            quads.append(Quad(obs, SOSA_HAS_SIMPLE_RESULT, Literal(value)))
             return
         result = NamedNode(iri + RESULT_SUFFIX)
         quads += (
-            Quad(obs, SOSA_HAS_RESULT, result, HISTORY),
-            Quad(result, RDF_TYPE, QUDT_QUANTITY_VALUE, HISTORY),
-            Quad(result, QUDT_NUMERIC_VALUE, Literal(float(value)), HISTORY),
+            Quad(obs, SOSA_HAS_RESULT, result),
+            Quad(result, RDF_TYPE, QUDT_QUANTITY_VALUE),
+            Quad(result, QUDT_NUMERIC_VALUE, Literal(float(value))),
         )
         if reading.unit is not None:
             unit = self._node(UNIT + reading.unit, "unit", mapping_id)
-            quads.append(Quad(result, QUDT_UNIT, unit, HISTORY))
+            quads.append(Quad(result, QUDT_UNIT, unit))
         if reading.source_value is not None:
             source = Literal(float(reading.source_value))
-            quads.append(Quad(result, TR_SOURCE_VALUE, source, HISTORY))
+            quads.append(Quad(result, TR_SOURCE_VALUE, source))
         if reading.source_unit is not None:
             unit = self._node(UNIT + reading.source_unit, "source unit", mapping_id)
-            quads.append(Quad(result, TR_SOURCE_UNIT, unit, HISTORY))
+            quads.append(Quad(result, TR_SOURCE_UNIT, unit))
 
     def _node(self, iri: str, what: str, mapping_id: str) -> NamedNode:
         node = self._nodes.get(iri)

@@ -4,13 +4,16 @@ An observation is expired when its ``sosa:resultTime`` is before the cutoff and 
 state does not point to it. Deleting it deletes its result node too; an envelope goes when
 no observation is derived from it any more (or it never had one and arrived before the
 cutoff). The latest-state graph is never touched. ``TwinStore.apply_retention`` runs these
-steps chunk by chunk under its writer lock, so ingest goes on between chunks.
+steps chunk by chunk under its writer lock, so ingest goes on between chunks; the scans read
+a snapshot, so deleting while scanning is safe.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
+from itertools import islice
+from typing import TypeVar
 
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
@@ -23,30 +26,37 @@ from translator.rdf.terms import (
     TR_RECEIVED_AT,
 )
 
+T = TypeVar("T")
 
-def _older(store: Store, predicate: NamedNode, cutoff: datetime) -> list[NamedNode]:
+
+def _older(store: Store, predicate: NamedNode, cutoff: datetime) -> Iterator[NamedNode]:
     cutoff = utc(cutoff)
-    found = []
     for quad in store.quads_for_pattern(None, predicate, None, HISTORY):
         subject, value = quad.subject, quad.object
         if not isinstance(subject, NamedNode) or not isinstance(value, Literal):
             continue
         try:
             if literal_datetime(value) < cutoff:
-                found.append(subject)
+                yield subject
         except ValueError:
             continue  # not a dateTime we wrote: leave it alone
-    return found
 
 
-def expired_observations(store: Store, cutoff: datetime) -> list[NamedNode]:
-    """Observations whose result time is before ``cutoff`` (the caller filters the state's)."""
+def expired_observations(store: Store, cutoff: datetime) -> Iterator[NamedNode]:
+    """Observations whose result time is before ``cutoff`` (the caller spares the state's)."""
     return _older(store, SOSA_RESULT_TIME, cutoff)
 
 
-def expired_envelopes(store: Store, cutoff: datetime) -> list[NamedNode]:
+def expired_envelopes(store: Store, cutoff: datetime) -> Iterator[NamedNode]:
     """Envelopes that arrived before ``cutoff`` (deleted only once nothing derives from them)."""
     return _older(store, TR_RECEIVED_AT, cutoff)
+
+
+def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``items`` in lists of ``size`` (the last one shorter)."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 def delete_observations(store: Store, observations: Iterable[NamedNode]) -> set[NamedNode]:

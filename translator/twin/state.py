@@ -101,7 +101,8 @@ class StateIndex:
 
     def __init__(self) -> None:
         self._slots: dict[Key, _Slot] = {}
-        self._lock = threading.Lock()  # guards ``_slots`` between the writer and readers
+        self._observations: set[str] = set()  # what the entries point to
+        self._lock = threading.Lock()  # guards both between the writer and readers
 
     def __len__(self) -> int:
         return len(self._slots)
@@ -118,7 +119,7 @@ class StateIndex:
         for node, quads in nodes.items():
             entry = _entry_from_state(node, quads)
             if entry is not None:
-                index._slots[(entry.thing, entry.property)] = _Slot(entry, frozenset(quads))
+                index._put((entry.thing, entry.property), _Slot(entry, frozenset(quads)))
                 continue
             logger.warning("repairing state node %s (%d quads)", node.value, len(quads))
             repair.removals += quads
@@ -161,7 +162,16 @@ class StateIndex:
     def commit(self, plan: StatePlan) -> None:
         """Take a plan's entries once its quads are in the store."""
         with self._lock:
-            self._slots.update(plan.slots)
+            for key, slot in plan.slots.items():
+                self._put(key, slot)
+
+    def _put(self, key: Key, slot: _Slot) -> None:
+        old = self._slots.get(key)
+        if old is not None and old.entry.observation is not None:
+            self._observations.discard(old.entry.observation)
+        if slot.entry.observation is not None:
+            self._observations.add(slot.entry.observation)
+        self._slots[key] = slot
 
     def entries(self, thing: str | None = None) -> list[StateEntry]:
         """The current entries (of one thing, or all), sorted by thing and property."""
@@ -170,11 +180,10 @@ class StateIndex:
         found = (s.entry for s in slots if thing is None or s.entry.thing == thing)
         return sorted(found, key=lambda e: (e.thing, e.property))
 
-    def observations(self) -> frozenset[str]:
-        """IRIs of the observations the state points to (retention keeps them)."""
+    def is_latest(self, observation: str) -> bool:
+        """Whether a state entry points to this observation (retention keeps those)."""
         with self._lock:
-            slots = list(self._slots.values())
-        return frozenset(s.entry.observation for s in slots if s.entry.observation is not None)
+            return observation in self._observations
 
 
 def _entry(reading: Reading, moment: datetime, message: Translated, index: int) -> StateEntry:

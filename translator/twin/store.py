@@ -34,6 +34,7 @@ from translator.rdf.identifiers import MAPPING_PREFIX
 from translator.rdf.terms import META, OWL_VERSION_INFO
 from translator.rdf.things import mapping_quads
 from translator.twin.retention import (
+    chunks,
     delete_observations,
     delete_orphan_envelopes,
     expired_envelopes,
@@ -46,7 +47,7 @@ from translator.values import Translated
 
 logger = logging.getLogger(__name__)
 
-BULK_MIN_QUADS: Final = 2_000  # below this a transactional extend is as fast (and atomic)
+BULK_MIN_QUADS: Final = 5_000  # below this a transactional extend is as fast (and atomic)
 RETENTION_CHUNK: Final = 2_000  # observations deleted per writer-lock hold
 ONTOLOGY_MARK: Final = "ontology-sha256:"
 
@@ -261,20 +262,18 @@ class TwinStore:
             StoreError: the store is read-only or failed.
         """
         self._check_writable()
+        deleted = gone = 0
+        envelopes: set[NamedNode] = set()
         try:
-            candidates = expired_observations(self._db, older_than)
-            deleted = 0
-            envelopes: set[NamedNode] = set()
-            for start in range(0, len(candidates), RETENTION_CHUNK):
+            for chunk in chunks(expired_observations(self._db, older_than), RETENTION_CHUNK):
                 with self._lock:
-                    keep = self._state.observations()
-                    chunk = candidates[start : start + RETENTION_CHUNK]
-                    doomed = [o for o in chunk if o.value not in keep]
+                    doomed = [obs for obs in chunk if not self._state.is_latest(obs.value)]
                     envelopes |= delete_observations(self._db, doomed)
-                    deleted += len(doomed)
-            envelopes.update(expired_envelopes(self._db, older_than))
-            with self._lock:
-                gone = delete_orphan_envelopes(self._db, envelopes)
+                deleted += len(doomed)
+            candidates = chain(envelopes, expired_envelopes(self._db, older_than))
+            for chunk in chunks(candidates, RETENTION_CHUNK):
+                with self._lock:
+                    gone += delete_orphan_envelopes(self._db, chunk)
         except OSError as err:
             raise StoreError(f"retention failed: {err}") from err
         logger.info("retention: %d observations and %d envelopes deleted", deleted, gone)

@@ -52,9 +52,15 @@ def oracle_validate(
 def report_violations(
     report: rdflib.Graph, converter: TermConverter, prefixes: Mapping[str, str]
 ) -> tuple[Violation, ...]:
-    """Read the ``sh:result``s of a report graph as ``Violation`` values."""
+    """Read the ``sh:result``s of a report graph as ``Violation`` values.
+
+    Only the report's own results count; pyshacl nests the results of ``sh:node`` shapes
+    under ``sh:detail``, which are not results of the validation.
+    """
     violations = []
-    for result in report.subjects(_RDF_TYPE, _SH.ValidationResult):
+    results = [r for node in report.subjects(_RDF_TYPE, _SH.ValidationReport)
+               for r in report.objects(node, _SH.result)]  # fmt: skip
+    for result in results:
         focus = report.value(result, _SH.focusNode)
         if focus is None:
             continue

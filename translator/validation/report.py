@@ -47,16 +47,12 @@ class Violation:
     )
 
     def __str__(self) -> str:
-        where = " ".join(
-            part
-            for part in (
-                render(self.focus, self.prefixes),
-                self.path,
-                None if self.value is None else render(self.value, self.prefixes),
-            )
-            if part
-        )
-        return f"{where}: {self.message} [{self.component}]"
+        parts = [render(self.focus, self.prefixes)]
+        if self.path:
+            parts.append(self.path)
+        if self.value is not None and (self.path or self.value != self.focus):
+            parts.append(render(self.value, self.prefixes))
+        return f"{' '.join(parts)}: {self.message} [{self.component}]"
 
 
 def pick_message(messages: Sequence[rdflib.Literal]) -> str | None:

@@ -17,6 +17,7 @@ import pyoxigraph as ox
 import rdflib
 
 from translator.rdf.namespaces import ID, PREFIXES, RDF, RDFS, XSD
+from translator.validation.literals import parse_lexical
 
 Term: TypeAlias = ox.NamedNode | ox.BlankNode | ox.Literal
 """Any RDF term that can be a focus node or a value node."""
@@ -126,7 +127,7 @@ def render(term: Term | None, prefixes: Mapping[str, str] = DISPLAY_PREFIXES) ->
     if term.language:
         return f'"{term.value}"@{term.language}'
     datatype = term.datatype.value
-    if datatype in _BARE_DATATYPES:
+    if datatype in _BARE_DATATYPES and parse_lexical(term.value, datatype) is not None:
         return term.value
     if datatype == XSD + "string":
         return f'"{term.value}"'

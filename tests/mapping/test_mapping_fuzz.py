@@ -1,0 +1,167 @@
+"""Any payload on any channel: ``resolve`` returns a ``Resolution`` or raises a
+``PayloadError`` — never anything else — and every reading it returns is well formed."""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import cbor2
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from translator.errors import PayloadError
+from translator.mapping import MappingSet, Resolution, load_mappings
+from translator.ontology.vocabulary import Vocabulary
+from translator.values import Envelope, Protocol
+
+REPO = Path(__file__).resolve().parents[2]
+
+EXTRA = {
+    "kinds.yaml": """
+        id: fuzz-kinds
+        version: "1"
+        match: {protocol: mqtt, channel: "fuzz/{d}/{rest+}"}
+        payload:
+          schema: {type: object, properties: {n: {type: [number, string]}}}
+        captures: {name: {path: "$.name", regex: "^(?P<value>[a-z]+)"}}
+        thing: {iri: "urn:fuzz:{d}:{name}", label: "{name}"}
+        time: {path: $.at, format: iso8601, optional: true}
+        readings:
+          - {property: onOff, value: $.s, transform: [{map: {"ON": true}, default: false}]}
+          - {property: temperature, value: $.n, transform: [{number: true}, {scale: 1e200}],
+             unit: DEG_F, optional: true}
+          - {property: action, value: "$.list[?@.k == 'a'].v", optional: true,
+             transform: [{string: true}, {regex: "(?P<value>.{1,3})"}]}
+          - foreach: "$.items[*]"
+            where: {path: "@.id", regex: "^(?P<item>[0-9]+)$"}
+            property: {path: "@.p", map: {t: temperature, h: relativeHumidity}}
+            unit: {path: "@.u", codes: ucum, default: DEG_C}
+            value: "@.v"
+            time: {path: "@.ts", format: epoch_ms}
+            optional: true
+    """,
+    "senml.yaml": """
+        id: fuzz-senml
+        version: "1"
+        match: {protocol: coap, channel: "fuzz/senml"}
+        payload: {format: senml+cbor}
+        thing: {iri: "urn:fuzz:{sensor}"}
+        readings:
+          - foreach: "$[*]"
+            where: {path: "@.n", regex: "^(?P<sensor>.+)$"}
+            property: temperature
+            value: "@.v"
+            unit: {path: "@.u", codes: senml}
+            time: {path: "@.t", format: epoch_s}
+    """,
+}
+
+CHANNELS = [
+    (Protocol.MQTT, "zigbee2mqtt/kitchen"),
+    (Protocol.MQTT, "tele/plug/SENSOR"),
+    (Protocol.MQTT, "tele/plug/STATE"),
+    (Protocol.MQTT, "stat/plug/POWER"),
+    (Protocol.MQTT, "homeassistant/sensor/n1/temperature/state"),
+    (Protocol.MQTT, "homeassistant/binary_sensor/n1/motion/state"),
+    (Protocol.MQTT, "homeassistant/switch/n1/relay/config"),
+    (Protocol.MQTT, "owntracks/u/phone"),
+    (Protocol.MQTT, "shelly1/events/rpc"),
+    (Protocol.MQTT, "fuzz/dev/a/b"),
+    (Protocol.MQTT, "$SYS/broker"),
+    (Protocol.COAP, "senml/dev1"),
+    (Protocol.COAP, "fuzz/senml"),
+    (Protocol.HTTP, "ttn/uplink"),
+    (Protocol.HTTP, "fhir/Observation"),
+]
+KEYS = st.sampled_from(
+    ["temperature", "humidity", "state", "power", "ENERGY", "Power", "POWER", "params", "switch:0",
+     "method", "_type", "lat", "lon", "n", "v", "u", "t", "bn", "bt", "s", "name", "items", "id",
+     "p", "ts", "list", "k", "at", "end_device_ids", "uplink_message", "decoded_payload", "code"]
+)  # fmt: skip
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8)
+    | st.sampled_from(["ON", "OFF", "t", "h", "Cel", "[degF]", "12.5", "2026-11-25T10:00:00Z"])
+)
+JSON = st.recursive(
+    SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(KEYS | st.text(max_size=4), inner, max_size=5)
+    ),  # fmt: skip
+    max_leaves=25,
+)
+SENML_CBOR = st.lists(
+    st.dictionaries(
+        st.sampled_from([-6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 99, "x", "y_"]),
+        SCALARS | st.binary(max_size=4),
+        max_size=5,
+    ),
+    max_size=4,
+).map(cbor2.dumps)
+PAYLOADS = (
+    JSON.map(orjson.dumps)
+    | st.binary(max_size=40)
+    | st.text(max_size=20).map(str.encode)
+    | SENML_CBOR
+)
+
+
+@pytest.fixture(scope="module")
+def fuzz_mappings(tmp_path_factory: pytest.TempPathFactory, vocabulary: Vocabulary) -> MappingSet:
+    folder = tmp_path_factory.mktemp("fuzz")
+    for name, text in EXTRA.items():
+        (folder / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    paths = [folder]
+    if any((REPO / "mappings").glob("*.yaml")):
+        paths.append(REPO / "mappings")
+    return load_mappings(paths, vocabulary, max_payload_bytes=4096, max_json_depth=8)
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    where=st.sampled_from(CHANNELS),
+    payload=PAYLOADS,
+    content_format=st.sampled_from(
+        [None, "application/json", "application/senml+cbor", "text/plain", "application/senml+json"]
+    ),  # fmt: skip
+)
+def test_resolve_never_raises_anything_but_payload_errors(
+    fuzz_mappings: MappingSet,
+    where: tuple[Protocol, str],
+    payload: bytes,
+    content_format: str | None,
+) -> None:
+    protocol, channel = where
+    envelope = Envelope(protocol, channel, payload, datetime(2026, 11, 25, tzinfo=UTC),
+                        content_format)  # fmt: skip
+    try:
+        resolution = fuzz_mappings.resolve(envelope)
+    except PayloadError as err:
+        assert err.stage in ("decode", "match", "schema", "extract")
+        assert err.reason
+        return
+    assert isinstance(resolution, Resolution)
+    _check_well_formed(resolution)
+
+
+def _check_well_formed(resolution: Resolution) -> None:
+    iris = {thing.iri for thing in resolution.things}
+    for reading in resolution.readings:
+        assert reading.thing in iris
+        assert reading.time.tzinfo is not None
+        value: Any = reading.value
+        if isinstance(value, float):
+            assert math.isfinite(value)
+            assert reading.unit is not None
+        else:
+            assert isinstance(value, bool | str)
+            assert reading.unit is None

@@ -1,0 +1,242 @@
+"""The composition root: wires every layer together and runs them in one asyncio process.
+
+``Service.run(stop)`` loads the mappings and shapes, opens the store, starts the embedded
+broker when no external one is configured, the enabled adapters, the intake writer and the
+HTTP server, all under one ``TaskGroup``; when ``stop`` is set it shuts down in order:
+adapters stop and drain into the intake, the intake drains into the store, then the HTTP
+server, the broker and the store close. ``translator serve`` and ``translator demo`` use it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from fastapi import APIRouter
+
+from translator.adapters.base import Adapter
+from translator.adapters.broker import EmbeddedBroker
+from translator.adapters.coap import CoapAdapter
+from translator.adapters.http import ingest_router
+from translator.adapters.mqtt import MqttAdapter, MqttSettings
+from translator.api.app import create_app
+from translator.api.deadletters import dead_letter_router
+from translator.api.health import health_router
+from translator.errors import AdapterError
+from translator.metrics import Metrics
+from translator.ontology.files import ontology_dir
+from translator.pipeline import Pipeline, build_pipeline
+from translator.settings import Settings
+from translator.twin.deadletter import DeadLetterStore
+from translator.twin.intake import Intake
+from translator.twin.paths import open_dead_letters, open_store
+from translator.twin.store import TwinStore
+
+logger = logging.getLogger(__name__)
+
+READY_TIMEOUT_S = 30.0
+RETENTION_PERIOD_S = 3600.0
+
+
+@dataclass
+class Running:
+    """What a started service exposes: addresses for people and parts for tests."""
+
+    http_url: str
+    mqtt_url: str | None
+    coap_url: str | None
+    pipeline: Pipeline
+    store: TwinStore
+    dead_letters: DeadLetterStore
+    intake: Intake
+    metrics: Metrics
+    adapters: dict[str, Adapter] = field(default_factory=dict)
+
+
+class Service:
+    """One translator process. Build with settings; ``run`` until ``stop`` is set."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def run(
+        self, stop: asyncio.Event, on_ready: Callable[[Running], None] | None = None
+    ) -> None:
+        """Start everything, call ``on_ready``, wait for ``stop``, shut down cleanly."""
+        settings = self.settings
+        pipeline = await asyncio.to_thread(build_pipeline, settings)
+        metrics = Metrics()
+        with open_store(settings) as store, open_dead_letters(settings) as letters:
+            await asyncio.to_thread(
+                store.load_meta, pipeline.mappings.mappings.values(), ontology=ontology_dir()
+            )
+            intake = Intake(
+                pipeline,
+                store,
+                letters,
+                metrics,
+                batch_size=settings.store.batch_size,
+                batch_interval=settings.store.batch_interval_ms / 1000,
+            )
+            async with self._broker() as broker:
+                await self._serve(stop, on_ready, pipeline, store, letters, intake, metrics, broker)
+        logger.info("stopped", extra={"written": intake.written})
+
+    async def _serve(
+        self,
+        stop: asyncio.Event,
+        on_ready: Callable[[Running], None] | None,
+        pipeline: Pipeline,
+        store: TwinStore,
+        letters: DeadLetterStore,
+        intake: Intake,
+        metrics: Metrics,
+        broker: EmbeddedBroker | None,
+    ) -> Running:
+        settings = self.settings
+        adapters = self._adapters(pipeline, intake, broker)
+        server = self._http_server(intake, letters, metrics, adapters)
+        async with asyncio.TaskGroup() as group:
+            writer = group.create_task(intake.run(), name="intake-writer")
+            tasks = [group.create_task(a.run(), name=f"adapter-{n}") for n, a in adapters.items()]
+            http = group.create_task(server.serve(), name="http-server") if server else None
+            retention = group.create_task(self._retention(store, stop), name="retention")
+            await self._await_ready(adapters, server)
+            running = Running(
+                http_url=_server_url(server),
+                mqtt_url=broker.url if broker else _mqtt_url(settings.mqtt),
+                coap_url=f"coap://{settings.coap.bind_host}:{settings.coap.port}"
+                if "coap" in adapters
+                else None,
+                pipeline=pipeline,
+                store=store,
+                dead_letters=letters,
+                intake=intake,
+                metrics=metrics,
+                adapters=adapters,
+            )
+            logger.info("ready", extra={"http": running.http_url, "mqtt": running.mqtt_url})
+            if on_ready is not None:
+                on_ready(running)
+            await stop.wait()
+            logger.info("stopping: draining adapters, then the intake")
+            for adapter in adapters.values():
+                await adapter.stop()
+            await asyncio.gather(*tasks)
+            await intake.stop()
+            await writer
+            if server is not None and http is not None:
+                server.should_exit = True
+                await http
+            retention.cancel()
+        return running
+
+    def _adapters(
+        self, pipeline: Pipeline, intake: Intake, broker: EmbeddedBroker | None
+    ) -> dict[str, Adapter]:
+        settings = self.settings
+        adapters: dict[str, Adapter] = {}
+        if "mqtt" in settings.adapters:
+            mqtt = broker.client_settings(settings.mqtt) if broker else settings.mqtt
+            assert mqtt is not None  # no broker only when settings.mqtt is set
+            filters = pipeline.mappings.topic_filters()
+            adapters["mqtt"] = MqttAdapter(mqtt, filters, intake.sink("mqtt"))
+        if "coap" in settings.adapters:
+            adapters["coap"] = CoapAdapter(settings.coap, intake.sink("coap"))
+        return adapters
+
+    def _http_server(
+        self,
+        intake: Intake,
+        letters: DeadLetterStore,
+        metrics: Metrics,
+        adapters: dict[str, Adapter],
+    ) -> uvicorn.Server | None:
+        settings = self.settings
+        if "http" not in settings.adapters:
+            return None
+        routers: list[APIRouter] = [
+            ingest_router(
+                intake.sink("http"),
+                intake.refuse,
+                max_payload_bytes=settings.limits.max_payload_bytes,
+            ),
+            dead_letter_router(letters),
+            health_router(metrics, lambda: _health(adapters, intake)),
+        ]
+        config = uvicorn.Config(
+            create_app(routers),
+            host=settings.http.host,
+            port=settings.http.port,
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+        )
+        return uvicorn.Server(config)
+
+    @contextlib.asynccontextmanager
+    async def _broker(self) -> AsyncIterator[EmbeddedBroker | None]:
+        settings = self.settings
+        if settings.mqtt is not None or "mqtt" not in settings.adapters:
+            yield None
+            return
+        broker = EmbeddedBroker(host=settings.broker.host, port=settings.broker.port)
+        await broker.start()
+        logger.info("embedded MQTT broker listening", extra={"url": broker.url})
+        try:
+            yield broker
+        finally:
+            await broker.stop()
+
+    async def _await_ready(
+        self, adapters: dict[str, Adapter], server: uvicorn.Server | None
+    ) -> None:
+        async with asyncio.timeout(READY_TIMEOUT_S):
+            for name, adapter in adapters.items():
+                ready = getattr(adapter, "ready", None)
+                if ready is not None:
+                    try:
+                        await ready()
+                    except AdapterError:
+                        logger.exception("adapter %s failed to start", name)
+                        raise
+            # uvicorn exposes no event for "listening", only this flag
+            while server is not None and not server.started:  # noqa: ASYNC110
+                await asyncio.sleep(0.02)
+
+    async def _retention(self, store: TwinStore, stop: asyncio.Event) -> None:
+        days = self.settings.store.retention_days
+        if days is None:
+            return
+        from datetime import UTC, datetime, timedelta
+
+        while not stop.is_set():
+            cutoff = datetime.now(UTC) - timedelta(days=days)
+            removed = await asyncio.to_thread(store.apply_retention, cutoff)
+            logger.info("retention removed %d observations", removed)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), RETENTION_PERIOD_S)
+
+
+def _health(adapters: dict[str, Adapter], intake: Intake) -> dict[str, Any]:
+    return {
+        "adapters": sorted(adapters),
+        "written": intake.written,
+    }
+
+
+def _server_url(server: uvicorn.Server | None) -> str:
+    if server is None or not server.servers:
+        return ""
+    sockets = server.servers[0].sockets
+    host, port = sockets[0].getsockname()[:2]
+    return f"http://{host}:{port}"
+
+
+def _mqtt_url(settings: MqttSettings | None) -> str | None:
+    return None if settings is None else f"mqtt://{settings.host}:{settings.port}"
