@@ -1,7 +1,8 @@
 """Shared fixtures: real brokers on loopback, and a sink that records what adapters hand it.
 
 ``mosquitto`` is one broker for the whole session; ``private_mosquitto`` is a broker of the
-test's own (for tests that stop or restart it). Both listen on 127.0.0.1 on a free port with
+test's own (for tests that stop or restart it), ``mosquitto_factory`` starts more of those
+with extra config lines (password file, TLS). All listen on 127.0.0.1 on a free port with
 persistence on in a temporary directory, and are skipped with a message when the mosquitto
 binary is missing. ``Mosquitto.cli`` (or ``mqtt_cli(port)`` for any other broker) publishes
 and subscribes with the ``mosquitto_pub``/``mosquitto_sub`` clients, byte for byte.
@@ -41,16 +42,13 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_accepting(port: int, timeout: float = 10.0) -> None:
-    """Block until 127.0.0.1:``port`` accepts TCP connections (or fail the test)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.02)
-    pytest.fail(f"nothing accepts on 127.0.0.1:{port} after {timeout} s")
+def accepting(port: int) -> bool:
+    """Whether 127.0.0.1:``port`` accepts a TCP connection now."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
 
 
 class Mosquitto:
@@ -78,12 +76,19 @@ class Mosquitto:
 
     def start(self) -> None:
         """Start the broker and wait until it accepts connections."""
-        self.process = subprocess.Popen(
+        process = subprocess.Popen(
             [self.binary, "-c", str(self.config)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_accepting(self.port)
+        self.process = process
+        deadline = time.monotonic() + 10
+        while not accepting(self.port):
+            if process.poll() is not None:
+                pytest.fail(f"mosquitto exited with {process.returncode}:\n{self.log()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"mosquitto does not accept on port {self.port}:\n{self.log()}")
+            time.sleep(0.02)
 
     def stop(self) -> None:
         """Stop the broker the polite way (SIGTERM: it saves its persistence file)."""
@@ -317,9 +322,9 @@ def mqtt_settings() -> Callable[..., MqttSettings]:
             "host": "127.0.0.1",
             "port": port,
             "client_id": f"test-{uuid.uuid4().hex[:12]}",
-            "reconnect_min_delay": 0.05,
-            "reconnect_max_delay": 0.5,
-            "publish_timeout": 5.0,
+            "reconnect_min_s": 0.05,
+            "reconnect_max_s": 0.5,
+            "publish_timeout_s": 5.0,
         }
         return MqttSettings(**(values | overrides))
 

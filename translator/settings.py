@@ -67,6 +67,41 @@ class BrokerSettings(_Group):
     port: int = Field(1883, ge=0, le=65535, description="TCP port (0 = any free port).")
 
 
+Scope = Literal["read", "stream", "actuate", "admin", "ingest"]
+TOKEN_HASH_PATTERN = r"^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$"  # noqa: S105 (a regex, not a secret)
+
+
+class TokenSettings(_Group):
+    """One API token: its holder, its scopes and its salted hash (``translator token``)."""
+
+    name: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$", description="Who holds it (in the token)."
+    )
+    scopes: tuple[Scope, ...] = Field(min_length=1, description="What it may do.")
+    hash: str = Field(pattern=TOKEN_HASH_PATTERN, description="scrypt hash; never the token.")
+
+
+class AuthSettings(_Group):
+    """Bearer tokens. None configured: no auth, and the HTTP server stays on loopback."""
+
+    tokens: tuple[TokenSettings, ...] = Field((), description="Accepted tokens (hashed).")
+
+    @field_validator("tokens")
+    @classmethod
+    def _unique_names(cls, tokens: tuple[TokenSettings, ...]) -> tuple[TokenSettings, ...]:
+        names = [token.name for token in tokens]
+        if len(names) != len(set(names)):
+            raise ValueError("token names must be unique")
+        return tokens
+
+
+class SparqlSettings(_Group):
+    """The ``/sparql`` endpoint's bounds."""
+
+    timeout_s: float = Field(10.0, gt=0, le=3600, description="Longest a query may run.")
+    max_rows: int = Field(10_000, ge=1, description="Rows (or triples) returned at most.")
+
+
 class Settings(BaseSettings):
     """Everything configurable about the translator. Built once at start, then passed down."""
 
@@ -95,6 +130,8 @@ class Settings(BaseSettings):
     broker: BrokerSettings = BrokerSettings()
     coap: CoapSettings = CoapSettings()
     http: HttpSettings = HttpSettings()
+    auth: AuthSettings = AuthSettings()
+    sparql: SparqlSettings = SparqlSettings()
 
     @field_validator("config_file")
     @classmethod

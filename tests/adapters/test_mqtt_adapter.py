@@ -187,7 +187,7 @@ def test_valid_topic_filters_pass(good: str) -> None:
         {"username": "u", "password": ""},
         {"shared_group": "a/b"},
         {"shared_group": "g+"},
-        {"reconnect_min_delay": 5, "reconnect_max_delay": 1},
+        {"reconnect_min_s": 5, "reconnect_max_s": 1},
         {"queue_size": 0},
         {"protocol": "3.1"},
         {"qos": 3},

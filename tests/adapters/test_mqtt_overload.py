@@ -122,7 +122,8 @@ async def test_qos0_flood_is_dropped_by_policy_and_counted(
         stats = adapter.stats()
     # at most one envelope in the sink and two in the queue survive the flood
     assert full.dropped >= len(sent) - 3
-    assert (full.queue_depth, full.queue_high_water) == (2, 2)
+    assert full.queue_high_water == 2
+    assert full.queue_depth in (1, 2)  # 1 if the consumer took one only after the flood
     assert stats.delivered == len(sink.payloads) == len(sent) - stats.dropped
     assert sink.payloads == sorted(sink.payloads), "what survives keeps its order"
     if policy is OverloadPolicy.DROP_OLDEST:
@@ -168,7 +169,7 @@ async def test_block_gives_up_after_its_timeout_and_counts_it(
     sent = numbered(20)
     # MQTT 3.1.1: mosquitto sends up to 20 unacknowledged messages, more than fit
     settings = mqtt_settings(
-        mosquitto.port, protocol="3.1.1", queue_size=1, overload="block", block_timeout=0.05
+        mosquitto.port, protocol="3.1.1", queue_size=1, overload="block", block_timeout_s=0.05
     )
     async with run_adapter(MqttAdapter(settings, [topic], sink)) as adapter:
         await mosquitto.cli.publish_lines(topic, sent, qos=1)

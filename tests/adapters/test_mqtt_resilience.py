@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from translator.adapters.base import IngestResult
-from translator.adapters.mqtt import MqttAdapter, MqttTls
-from translator.errors import AdapterError
+from translator.adapters.mqtt import MqttAdapter, MqttSettings, MqttTls
+from translator.errors import AdapterError, ConfigError
 
 TIMEOUT_S = 15.0
 
@@ -41,7 +41,7 @@ async def test_broker_restart_mid_stream_loses_no_qos1_message(
     sink = make_collector()
     topic = "restart/stream"
     # a slow first retry, so "after" is most likely published while we are away
-    settings = mqtt_settings(private_mosquitto.port, protocol=protocol, reconnect_min_delay=0.5)
+    settings = mqtt_settings(private_mosquitto.port, protocol=protocol, reconnect_min_s=0.5)
     before, after = lines("before", 20), lines("after", 50)
     async with run_adapter(MqttAdapter(settings, [topic], sink)) as adapter:
         await private_mosquitto.cli.publish_lines(topic, before)
@@ -299,3 +299,10 @@ async def test_tls_connection_verified_against_a_ca_file(
         await adapter.publish("tls/x", b"encrypted")
         await sink.wait_for(1)
     assert sink.payloads == [b"encrypted"]
+
+
+def test_unreadable_tls_files_are_a_config_error(tmp_path: Path, make_collector: Any) -> None:
+    bad = tmp_path / "not-a-ca.pem"
+    bad.write_text("not a certificate")
+    with pytest.raises(ConfigError, match=r"mqtt\.tls"):
+        MqttAdapter(MqttSettings(tls=MqttTls(ca_file=bad)), ["a"], make_collector())

@@ -106,8 +106,8 @@ def test_index_returns_every_match_in_rank_order() -> None:
     ]
     assert found[0][1] == {"device": "bridge"}
     assert found[2][1] == {"rest": "bridge/state"}
-    assert index.match(Protocol.COAP, "zigbee2mqtt/bridge/state") == []
-    assert index.match(MQTT, "$SYS/broker/load") == []
+    assert index.match(Protocol.COAP, "zigbee2mqtt/bridge/state") == ()
+    assert index.match(MQTT, "$SYS/broker/load") == ()
 
 
 def test_index_shares_one_regex_run_between_mappings_of_one_pattern() -> None:
@@ -130,3 +130,13 @@ def test_index_shares_one_regex_run_between_mappings_of_one_pattern() -> None:
 )
 def test_covering_filters(filters: list[str], covering: list[str]) -> None:
     assert covering_filters(filters) == covering
+
+
+def test_index_remembers_answers_within_its_limit() -> None:
+    index = ChannelIndex([(parse_channel("a/{x}", MQTT), "t")], memo_limit=2)
+    first = index.match(MQTT, "a/1")
+    assert index.match(MQTT, "a/1") is first  # remembered
+    index.match(MQTT, "a/2")
+    index.match(MQTT, "a/3")  # the table was full: cleared, then refilled
+    assert index.match(MQTT, "a/1") == first
+    assert index.match(MQTT, "a/1") is not first

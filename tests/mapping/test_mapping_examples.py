@@ -135,8 +135,8 @@ def test_example_parsing(vocabulary: Vocabulary) -> None:
     assert hexed.envelope.payload == bytes.fromhex("81a2006178020 1".replace(" ", ""))
     assert hexed.envelope.content_format == "application/cbor"
     assert isinstance(command, CommandExample)
-    assert (command.command.name, command.command.value, command.variables) == ("go", 3,
-                                                                               (("d", "a"),))  # fmt: skip
+    assert (command.command.name, command.command.value) == ("go", 3)
+    assert command.variables == (("d", "a"),)
     assert (command.channel, command.payload, command.method) == ("s/a/go", {"v": 3}, "POST")
     assert isinstance(refused, CommandExample)
     assert refused.error
@@ -175,7 +175,7 @@ def test_examples_run_at_this_layer(vocabulary: Vocabulary) -> None:
 
 def _documented_mapping() -> str:
     doc = (REPO / "docs" / "mapping-language.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```yaml\n(.*?)```", doc, flags=re.DOTALL)
+    blocks: list[str] = re.findall(r"```yaml\n(.*?)```", doc, flags=re.DOTALL)
     return blocks[0]
 
 

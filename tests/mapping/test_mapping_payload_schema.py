@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from translator.mapping.json_equality import json_equal
 from translator.mapping.payload_schema import (
     compile_payload_schema,
     format_path,
-    json_equal,
     schema_problems,
 )
 

@@ -66,7 +66,8 @@ def test_readings_things_and_provenance(load_text: Load, envelope: Make) -> None
     assert temperature.provenance.channel == "z2m/kitchen sensor"
     assert (humidity.value, humidity.unit, humidity.source_value) == (40.0, "PERCENT_RH", None)
     assert type(humidity.value) is float
-    assert (voltage.value, voltage.unit) == (pytest.approx(2.995), "V")
+    assert voltage.value == pytest.approx(2.995)
+    assert voltage.unit == "V"
     (thing,) = resolution.things
     assert thing.iri == "urn:dev:z2m:kitchen%20sensor"
     assert (thing.type, thing.label, thing.mapping_id) == ("saref:Sensor", "Sensor kitchen sensor",
@@ -365,7 +366,8 @@ readings:
 
 def test_captures_and_times(load_text: Load, envelope: Make) -> None:
     payload = (
-        b'{"end_device_ids": {"device_id": "eui-1", "application_ids": {"application_id": "farm42"}},'
+        b'{"end_device_ids": {"device_id": "eui-1",'
+        b' "application_ids": {"application_id": "farm42"}},'
         b' "received_at": "2026-11-25T12:00:00", "decoded": {"t": 5, "bat": 90, "h": 50}}'
     )
     resolution = load_text(CAPTURES).resolve(envelope("ttn/uplink", payload, Protocol.HTTP))

@@ -6,12 +6,8 @@ from typing import Any
 
 import pytest
 
-from translator.mapping.transforms import (
-    StepError,
-    TransformSpecError,
-    compile_transforms,
-    json_key,
-)
+from translator.mapping.json_equality import json_key
+from translator.mapping.transforms import StepError, TransformSpecError, compile_transforms
 
 
 def run(steps: list[dict[str, Any]], value: Any) -> Any:

@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -101,8 +102,9 @@ def observation(draw: st.DrawFn, index: int) -> list[Triple]:
         Triple(result, N(QUDT + "numericValue"), literal(repr(value), XSD + "double")),
         Triple(result, N(QUDT + "unit"), N(UNIT + str(prop.canonical_unit))),
     ]
-    applicable = sorted(VOCABULARY.applicable_units(prop.name))
-    if applicable and draw(st.booleans()):
+    applicable: list[str] = sorted(VOCABULARY.applicable_units(prop.name))
+    converted: bool = draw(st.booleans())
+    if applicable and converted:
         source_unit = draw(st.sampled_from(applicable))
         source_value = draw(st.floats(allow_nan=False, allow_infinity=False, width=32))
         triples += [
@@ -127,10 +129,11 @@ def state(draw: st.DrawFn) -> list[Triple]:
     ]
 
 
-Mutation = Callable[[st.DrawFn, list[Triple]], list[Triple]]
+Draw = Callable[[st.SearchStrategy[Any]], Any]
+Mutation = Callable[[Draw, list[Triple]], list[Triple]]
 
 
-def _pick(draw: st.DrawFn, triples: list[Triple], wanted: Callable[[Triple], bool]) -> int | None:
+def _pick(draw: Draw, triples: list[Triple], wanted: Callable[[Triple], bool]) -> int | None:
     indexes = [i for i, t in enumerate(triples) if wanted(t)]
     return draw(st.sampled_from(indexes)) if indexes else None
 
@@ -142,23 +145,22 @@ def _replace_object(
     return [*triples[:i], Triple(t.subject, t.predicate, value), *triples[i + 1 :]]
 
 
-def drop_triple(draw: st.DrawFn, triples: list[Triple]) -> list[Triple]:
+def drop_triple(draw: Draw, triples: list[Triple]) -> list[Triple]:
     i = draw(st.integers(0, len(triples) - 1))
     return triples[:i] + triples[i + 1 :]
 
 
-def extra_value(draw: st.DrawFn, triples: list[Triple]) -> list[Triple]:
+def extra_value(draw: Draw, triples: list[Triple]) -> list[Triple]:
     t = draw(st.sampled_from(triples))
-    other = draw(
-        st.sampled_from(
-            [time_literal(59), literal("7.5", XSD + "double"), N(UNIT + "K"), ox.Literal("x"),
-             N(TRP + "temperature"), N(TRP + "onOff"), N("urn:dev:other")]
-        )
-    )  # fmt: skip
+    others: list[ox.NamedNode | ox.Literal] = [
+        time_literal(59), literal("7.5", XSD + "double"), N(UNIT + "K"), ox.Literal("x"),
+        N(TRP + "temperature"), N(TRP + "onOff"), N("urn:dev:other"),
+    ]  # fmt: skip
+    other = draw(st.sampled_from(others))
     return [*triples, Triple(t.subject, t.predicate, other)]
 
 
-def retype(draw: st.DrawFn, triples: list[Triple]) -> list[Triple]:
+def retype(draw: Draw, triples: list[Triple]) -> list[Triple]:
     i = _pick(draw, triples, lambda t: isinstance(t.object, ox.Literal))
     if i is None:
         return triples
@@ -167,7 +169,7 @@ def retype(draw: st.DrawFn, triples: list[Triple]) -> list[Triple]:
     return _replace_object(triples, i, literal(old.value, draw(st.sampled_from(RETYPED))))
 
 
-def ill_type(draw: st.DrawFn, triples: list[Triple]) -> list[Triple]:
+def ill_type(draw: Draw, triples: list[Triple]) -> list[Triple]:
     def typed(t: Triple) -> bool:
         return isinstance(t.object, ox.Literal) and t.object.datatype.value in ILL_TYPED
 
@@ -180,7 +182,7 @@ def ill_type(draw: st.DrawFn, triples: list[Triple]) -> list[Triple]:
     return _replace_object(triples, i, literal(lexical, old.datatype.value))
 
 
-def out_of_range(draw: st.DrawFn, triples: list[Triple]) -> list[Triple]:
+def out_of_range(draw: Draw, triples: list[Triple]) -> list[Triple]:
     i = _pick(draw, triples, lambda t: t.predicate == N(QUDT + "numericValue"))
     if i is None:
         return triples
@@ -188,7 +190,7 @@ def out_of_range(draw: st.DrawFn, triples: list[Triple]) -> list[Triple]:
     return _replace_object(triples, i, literal(value, XSD + "double"))
 
 
-def wrong_unit(draw: st.DrawFn, triples: list[Triple]) -> list[Triple]:
+def wrong_unit(draw: Draw, triples: list[Triple]) -> list[Triple]:
     units = (N(QUDT + "unit"), N(TR + "sourceUnit"))
     i = _pick(draw, triples, lambda t: t.predicate in units)
     if i is None:
@@ -196,7 +198,7 @@ def wrong_unit(draw: st.DrawFn, triples: list[Triple]) -> list[Triple]:
     return _replace_object(triples, i, N(UNIT + draw(st.sampled_from(UNITS))))
 
 
-def wrong_property(draw: st.DrawFn, triples: list[Triple]) -> list[Triple]:
+def wrong_property(draw: Draw, triples: list[Triple]) -> list[Triple]:
     i = _pick(draw, triples, lambda t: t.predicate == N(SOSA + "observedProperty"))
     if i is None:
         return triples
@@ -204,7 +206,7 @@ def wrong_property(draw: st.DrawFn, triples: list[Triple]) -> list[Triple]:
     return _replace_object(triples, i, draw(st.sampled_from(choices)))
 
 
-def iri_to_literal(draw: st.DrawFn, triples: list[Triple]) -> list[Triple]:
+def iri_to_literal(draw: Draw, triples: list[Triple]) -> list[Triple]:
     i = _pick(draw, triples, lambda t: isinstance(t.object, ox.NamedNode))
     if i is None:
         return triples
@@ -213,7 +215,7 @@ def iri_to_literal(draw: st.DrawFn, triples: list[Triple]) -> list[Triple]:
     return _replace_object(triples, i, ox.Literal(old.value))
 
 
-def literal_to_iri(draw: st.DrawFn, triples: list[Triple]) -> list[Triple]:
+def literal_to_iri(draw: Draw, triples: list[Triple]) -> list[Triple]:
     i = _pick(draw, triples, lambda t: isinstance(t.object, ox.Literal))
     if i is None:
         return triples
@@ -281,7 +283,7 @@ def test_gate_is_compiled() -> None:
 
 
 @settings(
-    max_examples=250,
+    max_examples=200,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

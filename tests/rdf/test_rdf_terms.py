@@ -133,7 +133,9 @@ THING_TTL = """
 <urn:dev:tasmota:kitchen_plug> a sosa:Platform, sosa:Sensor, saref:Switch ;
     rdfs:label "Kitchen plug" ;
     tr:area "kitchen" ;
-    tr:positionX "1.5"^^xsd:double ; tr:positionY "0.0"^^xsd:double ; tr:positionZ "-2.25"^^xsd:double ;
+    tr:positionX "1.5"^^xsd:double ;
+    tr:positionY "0.0"^^xsd:double ;
+    tr:positionZ "-2.25"^^xsd:double ;
     tr:model "plug.glb" ;
     tr:sceneNode "Plug_01" .
 """
@@ -171,7 +173,8 @@ def test_mapping_description() -> None:
     @prefix tr: <https://w3id.org/semantic-translator/ns#> .
     @prefix prov: <http://www.w3.org/ns/prov#> .
     @prefix owl: <http://www.w3.org/2002/07/owl#> .
-    <https://w3id.org/semantic-translator/id/mapping/zigbee2mqtt-climate/1> a tr:Mapping, prov:Plan ;
+    @prefix m: <https://w3id.org/semantic-translator/id/mapping/zigbee2mqtt-climate/> .
+    m:1 a tr:Mapping, prov:Plan ;
         tr:mappingId "zigbee2mqtt-climate" ; owl:versionInfo "1" ;
         tr:sourceFile "zigbee2mqtt.yaml" .
     """

@@ -22,6 +22,7 @@ class IngestResult:
 
     accepted: bool
     reason: str | None = None
+    stage: str | None = None  # the pipeline stage that rejected it (decode, match, schema, …)
 
 
 EnvelopeSink = Callable[[Envelope], Awaitable[IngestResult]]

@@ -14,7 +14,7 @@ What it is, and is not (amqtt 0.12):
   subscriptions; a ``$share/...`` filter would silently match nothing).
 * QoS 0/1/2, retained messages, ``+``/``#`` wildcards, persistent sessions: a client that
   connects with a fixed id and clean session off gets the QoS>0 messages published while it
-  was away (kept in memory for ``session_expiry`` seconds; nothing survives a restart).
+  was away (kept in memory for ``session_expiry_s`` seconds; nothing survives a restart).
 * No authentication, so it listens on loopback only; anything else is a ``ConfigError``.
   For a networked, durable or clustered broker run Mosquitto or EMQX and configure the
   ``mqtt`` settings instead (``docs/adapters-mqtt.md``).
@@ -38,6 +38,7 @@ from amqtt.adapters import (  # type: ignore[import-untyped]
     StreamWriterAdapter,
 )
 from amqtt.broker import Broker  # type: ignore[import-untyped]
+from amqtt.errors import BrokerError  # type: ignore[import-untyped]
 from amqtt.plugins.base import BaseAuthPlugin  # type: ignore[import-untyped]
 
 from translator.adapters.mqtt import MqttSettings
@@ -71,13 +72,14 @@ class EmbeddedBroker:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
-        session_expiry: int = 3600,
+        session_expiry_s: int = 3600,
         quiet: bool = True,
     ) -> None:
-        _require_loopback(host)
-        self.host = host
+        # one address, so that port 0 means one port (not one per address of "localhost")
+        self.host = "127.0.0.1" if host == "localhost" else host
+        _require_loopback(self.host)
         self._requested_port = port
-        self._session_expiry = session_expiry
+        self._session_expiry = session_expiry_s
         self._quiet = quiet
         self._broker: Any = None
         self._server: asyncio.Server | None = None
@@ -120,13 +122,18 @@ class EmbeddedBroker:
         if self._quiet:
             _quiet_loggers()
         self._broker = Broker(self._config())
-        await self._broker.start()
+        try:
+            await self._broker.start()
+        except BrokerError as err:
+            self._broker = None
+            raise AdapterError(f"embedded MQTT broker failed to start: {err}") from err
         try:
             self._server = await asyncio.start_server(
                 self._serve, self.host, self._requested_port, reuse_address=True
             )
         except OSError as err:
             await self._broker.shutdown()
+            self._broker = None
             raise AdapterError(
                 f"embedded MQTT broker cannot listen on {self.host}:{self._requested_port}: {err}"
             ) from err
@@ -197,8 +204,6 @@ class EmbeddedBroker:
 
 
 def _require_loopback(host: str) -> None:
-    if host == "localhost":
-        return
     try:
         loopback = ipaddress.ip_address(host).is_loopback
     except ValueError as err:

@@ -96,7 +96,7 @@ def ingest_router(
             tally.accepted += 1
             return _answer(202, accepted=True)
         tally.rejected += 1
-        stage = getattr(result, "stage", None) or "decode"
+        stage = result.stage or "decode"
         return _answer(
             STATUS_BY_STAGE.get(stage, 422), accepted=False, stage=stage, reason=result.reason
         )
@@ -120,10 +120,11 @@ def _media_type(header: str | None) -> str | None:
 
 
 async def _read_limited(request: Request, limit: int) -> tuple[bytes, bool]:
-    """The body, at most ``limit`` bytes of it, and whether there was more."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        return b"", True
+    """The body, at most ``limit`` bytes of it, and whether there was more.
+
+    Reading stops at the limit, so an oversize upload costs at most ``limit`` bytes of memory;
+    what was read is kept (truncated) in the dead letter.
+    """
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():

@@ -12,7 +12,7 @@ Delivery guarantees, in short:
   (``manual_ack``), in the order they arrived, so a crash before translation means the broker
   redelivers them: at-least-once, given a persistent session.
 * A full hand-off queue is met by the ``OverloadPolicy``. ``BLOCK`` (default): paho's thread
-  waits for room, up to ``block_timeout``, so it stops reading the socket and the broker is
+  waits for room, up to ``block_timeout_s``, so it stops reading the socket and the broker is
   held back by TCP flow control; nothing is lost while the sink is merely slow. The drop
   policies never wait. Whatever is given up (by a drop policy, or after a ``BLOCK`` timeout)
   is acknowledged so the broker's in-flight window does not jam, counted in
@@ -99,7 +99,7 @@ class MqttSettings(BaseModel):
     )
     protocol: Literal["3.1.1", "5"] = Field("5", description="MQTT protocol version.")
     qos: Literal[0, 1, 2] = Field(1, description="QoS of subscriptions and of our publishes.")
-    keepalive: int = Field(30, ge=5, le=65535, description="Keepalive interval in seconds.")
+    keepalive_s: int = Field(30, ge=5, le=65535, description="Keepalive interval in seconds.")
     shared_group: str | None = Field(
         None,
         pattern=r"^[^/+#]+$",
@@ -108,7 +108,7 @@ class MqttSettings(BaseModel):
     persistent_session: bool = Field(
         True, description="Keep the broker session (and QoS>0 messages) across disconnects."
     )
-    session_expiry: int = Field(
+    session_expiry_s: int = Field(
         3600, ge=0, le=0xFFFFFFFF, description="MQTT 5: seconds the broker keeps the session."
     )
     queue_size: int = Field(
@@ -117,14 +117,17 @@ class MqttSettings(BaseModel):
     overload: OverloadPolicy = Field(
         OverloadPolicy.BLOCK, description="What a full hand-off queue does with the next message."
     )
-    block_timeout: float = Field(
+    outbox_size: int = Field(
+        10_000, ge=1, description="QoS>0 publishes awaiting the broker's ack or a connection."
+    )
+    block_timeout_s: float = Field(
         10.0, gt=0, description="BLOCK: longest wait for room (s) before the message is dropped."
     )
-    reconnect_min_delay: float = Field(1.0, gt=0, description="First reconnect wait (s).")
-    reconnect_max_delay: float = Field(60.0, gt=0, description="Cap of the doubling wait (s).")
-    connect_timeout: float = Field(5.0, gt=0, description="TCP/TLS connect timeout (s).")
-    publish_timeout: float = Field(10.0, gt=0, description="Wait for the broker's ack (s).")
-    drain_timeout: float = Field(10.0, gt=0, description="Longest drain on stop (s).")
+    reconnect_min_s: float = Field(1.0, gt=0, description="First reconnect wait (s).")
+    reconnect_max_s: float = Field(60.0, gt=0, description="Cap of the doubling wait (s).")
+    connect_timeout_s: float = Field(5.0, gt=0, description="TCP/TLS connect timeout (s).")
+    publish_timeout_s: float = Field(10.0, gt=0, description="Wait for the broker's ack (s).")
+    drain_timeout_s: float = Field(10.0, gt=0, description="Longest drain on stop (s).")
 
     @field_validator("password")
     @classmethod
@@ -137,11 +140,11 @@ class MqttSettings(BaseModel):
     def _consistent(self) -> MqttSettings:
         if self.password is not None and self.username is None:
             raise ValueError("password needs username")
-        if self.reconnect_max_delay < self.reconnect_min_delay:
-            raise ValueError("reconnect_max_delay must be >= reconnect_min_delay")
-        if self.block_timeout >= self.keepalive:
+        if self.reconnect_max_s < self.reconnect_min_s:
+            raise ValueError("reconnect_max_s must be >= reconnect_min_s")
+        if self.block_timeout_s >= self.keepalive_s:
             # paho's thread sends no PINGREQ while it waits; the broker must not time us out
-            raise ValueError("block_timeout must be shorter than keepalive")
+            raise ValueError("block_timeout_s must be shorter than keepalive_s")
         return self
 
 
@@ -315,19 +318,19 @@ class MqttAdapter:
 
         QoS>0 messages that arrive after this call are left unacknowledged: the broker
         delivers them again in our next session. A drain that outlasts
-        ``settings.drain_timeout`` is cut short by cancelling ``run``.
+        ``settings.drain_timeout_s`` is cut short by cancelling ``run``.
         """
         self._queue.close()
         if self._task is None or self._finished.is_set():
             return
         try:
-            await asyncio.wait_for(self._finished.wait(), self._settings.drain_timeout)
+            await asyncio.wait_for(self._finished.wait(), self._settings.drain_timeout_s)
         except TimeoutError:
             logger.warning(
-                "MQTT drain took longer than %s s; cutting it short", self._settings.drain_timeout
+                "MQTT drain took longer than %s s; cutting it short", self._settings.drain_timeout_s
             )
             self._task.cancel()
-            await asyncio.wait_for(self._finished.wait(), self._settings.connect_timeout + 5)
+            await asyncio.wait_for(self._finished.wait(), self._settings.connect_timeout_s + 5)
 
     # -- publishing (event loop) ----------------------------------------------------------
 
@@ -352,7 +355,7 @@ class MqttAdapter:
         reconnect; QoS 0 ones fail at once.
 
         Raises:
-            AdapterError: not running, refused, or not acknowledged within ``publish_timeout``.
+            AdapterError: not running, refused, or not acknowledged within ``publish_timeout_s``.
         """
         loop = self._loop
         if loop is None or self._finished.is_set():
@@ -368,11 +371,11 @@ class MqttAdapter:
         done = loop.create_future()
         self._publishes[info.mid] = done
         try:
-            await asyncio.wait_for(done, self._settings.publish_timeout)
+            await asyncio.wait_for(done, self._settings.publish_timeout_s)
         except TimeoutError:
             raise AdapterError(
                 f"publish to {topic!r} not acknowledged by {self._peer} within "
-                f"{self._settings.publish_timeout} s"
+                f"{self._settings.publish_timeout_s} s"
             ) from None
         finally:
             self._publishes.pop(info.mid, None)
@@ -500,7 +503,7 @@ class MqttAdapter:
             peer=self._peer,
         )
         room = self._room
-        if room is not None and not room.wait(self._settings.block_timeout):
+        if room is not None and not room.wait(self._settings.block_timeout_s):
             self._to_loop(self._give_up, message.mid, message.qos)
             return
         self._to_loop(self._accept, envelope, message.mid, message.qos)
@@ -512,7 +515,7 @@ class MqttAdapter:
         self._settle(self._expect_ack(mid, qos))
 
     def _give_up(self, mid: int, qos: int) -> None:
-        """BLOCK waited ``block_timeout`` in vain: drop the message."""
+        """BLOCK waited ``block_timeout_s`` in vain: drop the message."""
         self._drop_unqueued(mid, qos)
         self._log_drop()
 
@@ -617,13 +620,13 @@ class MqttAdapter:
             clean_start = not settings.persistent_session
             properties = _properties(PacketTypes.CONNECT)
             properties.SessionExpiryInterval = (
-                settings.session_expiry if settings.persistent_session else 0
+                settings.session_expiry_s if settings.persistent_session else 0
             )
             properties.ReceiveMaximum = settings.queue_size
         self._client.connect_async(
             settings.host,
             settings.port,
-            settings.keepalive,
+            settings.keepalive_s,
             clean_start=clean_start,
             properties=properties,
         )
@@ -634,7 +637,7 @@ class MqttAdapter:
             self._room.open()  # a network thread waiting for room must not hold up the join
         self._client.disconnect()
         # loop_stop joins paho's thread; it ends once the DISCONNECT (queued after our last
-        # acknowledgements) is written, or within connect_timeout if a connect is under way.
+        # acknowledgements) is written, or within connect_timeout_s if a connect is under way.
         await asyncio.to_thread(self._client.loop_stop)
         self._connected = False
         for done in self._publishes.values():
@@ -674,10 +677,10 @@ def _build_client(settings: MqttSettings, client_id: str) -> paho.Client:
     client.enable_logger(_paho_logger())
     # paho annotates the delays as int but computes with floats; sub-second waits are fine.
     client.reconnect_delay_set(
-        cast(int, settings.reconnect_min_delay), cast(int, settings.reconnect_max_delay)
+        cast(int, settings.reconnect_min_s), cast(int, settings.reconnect_max_s)
     )
-    client.connect_timeout = settings.connect_timeout
-    client.max_queued_messages_set(settings.queue_size)
+    client.connect_timeout = settings.connect_timeout_s
+    client.max_queued_messages_set(settings.outbox_size)
     if settings.username is not None:
         password = settings.password.get_secret_value() if settings.password else None
         client.username_pw_set(settings.username, password)
@@ -687,9 +690,12 @@ def _build_client(settings: MqttSettings, client_id: str) -> paho.Client:
 
 
 def _configure_tls(client: paho.Client, tls: MqttTls) -> None:
-    context = ssl.create_default_context(cafile=str(tls.ca_file) if tls.ca_file else None)
-    if tls.cert_file is not None:
-        context.load_cert_chain(tls.cert_file, tls.key_file)
+    try:
+        context = ssl.create_default_context(cafile=str(tls.ca_file) if tls.ca_file else None)
+        if tls.cert_file is not None:
+            context.load_cert_chain(tls.cert_file, tls.key_file)
+    except (OSError, ssl.SSLError) as err:
+        raise ConfigError(f"mqtt.tls: cannot load the certificates: {err}") from err
     if tls.insecure:
         logger.warning("MQTT TLS hostname check is off (mqtt.tls.insecure)")
         context.check_hostname = False

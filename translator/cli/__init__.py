@@ -8,14 +8,13 @@ Each command is a module with ``SUMMARY``, ``EXAMPLE``, ``configure(parser)`` an
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
 from rich.console import Console
 
-from translator.cli import check, demo, ingest, query, serve, test_mappings, translate
+from translator.cli import check, demo, ingest, query, serve, test_mappings, token, translate
 from translator.errors import ConfigError, MappingError, TranslatorError
 from translator.logs import configure_logging
 from translator.settings import Settings, load_settings
@@ -28,6 +27,7 @@ COMMANDS: dict[str, ModuleType] = {
     "query": query,
     "serve": serve,
     "demo": demo,
+    "token": token,
 }
 
 
@@ -87,7 +87,3 @@ def build_parser() -> argparse.ArgumentParser:
         module.configure(sub)
         sub.set_defaults(command=module)
     return parser
-
-
-if __name__ == "__main__":
-    sys.exit(main())

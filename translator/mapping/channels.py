@@ -147,10 +147,16 @@ class _Group(Generic[T]):
 class ChannelIndex(Generic[T]):
     """Patterns of many mappings, indexed for matching; ``T`` is what a match returns."""
 
-    __slots__ = ("_by_first", "_exact", "_wild")
+    __slots__ = ("_by_first", "_exact", "_memo", "_memo_limit", "_wild")
 
-    def __init__(self, entries: Iterable[tuple[ChannelPattern, T]]):
-        """Index ``(pattern, target)`` pairs given in rank order (best first)."""
+    def __init__(self, entries: Iterable[tuple[ChannelPattern, T]], memo_limit: int = 8192):
+        """Index ``(pattern, target)`` pairs given in rank order (best first).
+
+        Answers are remembered per (protocol, channel) — devices publish on the same channels
+        again and again — in a table cleared whenever it reaches ``memo_limit`` entries.
+        """
+        self._memo: dict[tuple[str, str], tuple[tuple[T, dict[str, str]], ...]] = {}
+        self._memo_limit = memo_limit
         # Keyed by the protocol's plain string: hashing an Enum member runs Python code.
         self._exact: dict[tuple[str, str], list[tuple[int, T]]] = {}
         self._by_first: dict[tuple[str, str], list[_Group[T]]] = {}
@@ -172,12 +178,24 @@ class ChannelIndex(Generic[T]):
                     self._wild.setdefault(protocol, []).append(group)
             group.entries.append((rank, target))
 
-    def match(self, protocol: Protocol, channel: str) -> list[tuple[T, dict[str, str]]]:
+    def match(self, protocol: Protocol, channel: str) -> tuple[tuple[T, dict[str, str]], ...]:
         """Targets whose pattern matches, best rank first, with the captured variables.
 
-        Targets sharing a pattern share one (read-only) dictionary of captures.
+        The captured dictionaries are shared (between targets of one pattern, and between
+        calls): read them, never change them.
         """
         name: str = protocol._value_
+        key = (name, channel)
+        known = self._memo.get(key)
+        if known is not None:
+            return known
+        answer = self._match(name, channel)
+        if len(self._memo) >= self._memo_limit:
+            self._memo.clear()
+        self._memo[key] = answer
+        return answer
+
+    def _match(self, name: str, channel: str) -> tuple[tuple[T, dict[str, str]], ...]:
         found: list[tuple[int, T, dict[str, str]]] = []
         sources = 0
         exact = self._exact.get((name, channel))
@@ -195,7 +213,7 @@ class ChannelIndex(Generic[T]):
                         found.append((rank, target, captured))
         if sources > 1:  # each source is already in rank order
             found.sort(key=_rank)
-        return [(target, captured) for _, target, captured in found]
+        return tuple((target, captured) for _, target, captured in found)
 
 
 def _rank(item: tuple[int, object, object]) -> int:

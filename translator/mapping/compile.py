@@ -19,8 +19,9 @@ from translator.mapping.channels import ChannelPattern, ChannelSyntaxError, pars
 from translator.mapping.checks import compile_path_at, compile_time_at, regex_at, require_variables
 from translator.mapping.decode import PayloadFormat
 from translator.mapping.examples import parse_examples
+from translator.mapping.json_equality import json_equal
 from translator.mapping.jsonpath import MISSING, PathQuery, PathQueryError
-from translator.mapping.payload_schema import compile_payload_schema, json_equal, schema_problems
+from translator.mapping.payload_schema import compile_payload_schema, schema_problems
 from translator.mapping.plan import CapturePlan, CommandPlan, Condition, MappingPlan, ThingPlan
 from translator.mapping.readings import compile_readings
 from translator.mapping.render import CommandSpecError, compile_command
@@ -100,7 +101,13 @@ def _captures(
         if name in channel_variables:
             raise doc.error(where, f"capture {name!r} is already a channel variable")
         regex = regex_at(doc, (*where, "regex"), spec["regex"]) if "regex" in spec else None
-        out.append(CapturePlan(name, compile_path_at(doc, (*where, "path"), spec["path"]), regex))
+        group: int | str = 0
+        if regex is not None and "value" in regex.groupindex:
+            group = "value"
+        elif regex is not None and regex.groups:
+            group = 1
+        path = compile_path_at(doc, (*where, "path"), spec["path"])
+        out.append(CapturePlan(name, path, regex, group))
     return tuple(out)
 
 

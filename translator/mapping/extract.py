@@ -145,32 +145,23 @@ def _captured(context: _Context, channel_variables: dict[str, str]) -> dict[str,
         return channel_variables
     variables = dict(channel_variables)
     for capture in context.plan.captures:
+        where = capture.path.text
         try:
             value = capture.path.one(context.doc)
         except PathQueryError as err:
-            raise context.fail(None, f"capture {capture.name}: {err}", capture.path.text) from err
+            raise context.fail(None, f"capture {capture.name}: {err}", where) from err
         if value is MISSING:
-            raise context.fail(
-                None, f"capture {capture.name}: {capture.path.text} selects nothing",
-                capture.path.text,
-            )  # fmt: skip
+            raise context.fail(None, f"capture {capture.name}: {where} selects nothing", where)
         text = _as_text(value)
         if text is None:
-            raise context.fail(
-                None, f"capture {capture.name}: {describe_value(value)} is not text or a number",
-                capture.path.text,
-            )  # fmt: skip
+            reason = f"capture {capture.name}: {describe_value(value)} is not text or a number"
+            raise context.fail(None, reason, where)
         if capture.regex is not None:
             found = capture.regex.search(text)
             if found is None:
-                raise context.fail(
-                    None, f"capture {capture.name}: {text!r} does not match its regex",
-                    capture.path.text,
-                )  # fmt: skip
-            group: int | str = "value" if "value" in capture.regex.groupindex else (
-                1 if capture.regex.groups else 0
-            )  # fmt: skip
-            text = found.group(group) or ""
+                reason = f"capture {capture.name}: {text!r} does not match its regex"
+                raise context.fail(None, reason, where)
+            text = found.group(capture.group) or ""
         variables[capture.name] = text
     return variables
 
@@ -198,10 +189,14 @@ def _scope(reading: ReadingPlan, item: Any, variables: dict[str, str]) -> dict[s
     where = reading.where
     if where is None:
         return variables
-    try:
-        text = where.path.one(None, item)
-    except PathQueryError:
-        return None
+    key = where.path.key
+    if key is not None:  # one name step (@.n): a dictionary lookup
+        text = item.get(key) if type(item) is dict else None
+    else:
+        try:
+            text = where.path.one(None, item)
+        except PathQueryError:
+            return None
     if not isinstance(text, str):
         return None
     found = where.regex.search(text)

@@ -117,10 +117,8 @@ class MappingSet:
 
     def topic_filters(self) -> list[str]:
         """The MQTT topic filters to subscribe to (no filter covered by another)."""
-        return covering_filters(
-            [plan.channel.topic_filter for plan in self._plans.values()
-             if plan.protocol is Protocol.MQTT]
-        )  # fmt: skip
+        mqtt = [plan for plan in self._plans.values() if plan.protocol is Protocol.MQTT]
+        return covering_filters([plan.channel.topic_filter for plan in mqtt])
 
     def resolve(self, envelope: Envelope) -> Resolution:
         """Translate one envelope into readings and things.
@@ -143,7 +141,9 @@ class MappingSet:
         if len(candidates) > 1 and envelope.content_format:
             preferred = FORMATS_BY_MEDIA_TYPE.get(_media_type(envelope.content_format))
             if preferred is not None:  # stable: rank order holds within each group
-                candidates.sort(key=lambda candidate: candidate[0].format is not preferred)
+                candidates = tuple(
+                    sorted(candidates, key=lambda candidate: candidate[0].format is not preferred)
+                )
         decoded: dict[str, Any] = {}  # format -> document (plain-str keys hash in C)
         first_error: DecodeError | None = None
         for plan, variables in candidates:

@@ -57,6 +57,7 @@ class CapturePlan:
     name: str
     path: PathQuery
     regex: re.Pattern[str] | None = None
+    group: int | str = 0  # the regex group kept: "value", else 1, else the whole match
 
 
 @dataclass(frozen=True, slots=True)

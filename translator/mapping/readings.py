@@ -186,12 +186,12 @@ def _unit(
     default = spec.get("default")
     if default is not None and default not in vocabulary.units:
         raise doc.error((*path, "default"), unknown_unit(default, vocabulary))
+    codes = spec.get("codes")
     if "template" in spec:
         template = _template_at(doc, (*path, "template"), spec["template"], available)
-        return UnitPlan(None, template=template, codes=spec.get("codes"), names=names,
-                        default=default)  # fmt: skip
+        return UnitPlan(None, template=template, codes=codes, names=names, default=default)
     query = compile_path_at(doc, (*path, "path"), spec["path"], relative=relative)
-    return UnitPlan(None, path=query, codes=spec.get("codes"), names=names, default=default)
+    return UnitPlan(None, path=query, codes=codes, names=names, default=default)
 
 
 def _one_source(doc: SourceDocument, path: YamlPath, spec: Mapping[str, Any]) -> None:

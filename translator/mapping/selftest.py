@@ -17,8 +17,8 @@ from translator.mapping.examples import (
     compare_readings,
     compare_things,
 )
+from translator.mapping.json_equality import json_equal
 from translator.mapping.mappingset import MappingSet
-from translator.mapping.payload_schema import json_equal
 
 __all__ = ["check_example"]
 

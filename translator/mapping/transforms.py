@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from translator.mapping.json_equality import json_key
+
 __all__ = [
     "OPERATIONS",
     "LookupTable",
@@ -23,7 +25,6 @@ __all__ = [
     "TransformSpecError",
     "compile_transforms",
     "describe_value",
-    "json_key",
 ]
 
 OPERATIONS: Final = ("map", "number", "string", "regex", "scale", "offset")
@@ -51,19 +52,6 @@ class Transform:
 
     name: str
     apply: Callable[[Any], Any]
-
-
-def json_key(value: Any) -> tuple[str, Any]:
-    """A hashable key that keeps JSON types apart (``true`` is not ``1``, ``1`` is ``1.0``)."""
-    if value is True or value is False:
-        return ("b", value)
-    if isinstance(value, int | float):
-        return ("n", value)
-    if isinstance(value, str):
-        return ("s", value)
-    if value is None:
-        return ("z", None)
-    return ("x", id(value))  # lists/objects never equal a table key
 
 
 class LookupTable:

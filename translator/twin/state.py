@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Final
 
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
@@ -65,8 +66,29 @@ class StateEntry:
 
 @dataclass(frozen=True, slots=True)
 class _Slot:
+    """An entry and its quads in the store: ``fixed`` never change for a key, ``varying`` do."""
+
     entry: StateEntry
-    quads: frozenset[Quad]
+    node: NamedNode
+    fixed: tuple[Quad, ...]
+    varying: tuple[Quad, ...]
+
+    @property
+    def quads(self) -> frozenset[Quad]:
+        return frozenset(self.fixed + self.varying)
+
+    @classmethod
+    def build(cls, entry: StateEntry) -> _Slot:
+        node = NamedNode(entry.iri)
+        return cls(entry, node, _fixed_quads(node, entry), _varying_quads(node, entry))
+
+    @classmethod
+    def stored(cls, entry: StateEntry, node: NamedNode, quads: Iterable[Quad]) -> _Slot:
+        fixed: list[Quad] = []
+        varying: list[Quad] = []
+        for quad in quads:
+            (fixed if quad.predicate in _FIXED else varying).append(quad)
+        return cls(entry, node, tuple(fixed), tuple(varying))
 
 
 @dataclass(slots=True)
@@ -79,21 +101,32 @@ class StatePlan:
     stale: int = 0  # readings ignored because the state already holds a newer one
 
 
-def state_quads(entry: StateEntry) -> frozenset[Quad]:
-    """The state-graph quads of one entry (7, or 6 without a unit)."""
-    node = NamedNode(entry.iri)
-    quads = {
+_FIXED: Final = (RDF_TYPE, TR_OF_THING, SOSA_OBSERVED_PROPERTY)
+
+
+def _fixed_quads(node: NamedNode, entry: StateEntry) -> tuple[Quad, ...]:
+    return (
         Quad(node, RDF_TYPE, TR_STATE, STATE),
         Quad(node, TR_OF_THING, named_node(entry.thing, "thing"), STATE),
         Quad(node, SOSA_OBSERVED_PROPERTY, named_node(TRP + entry.property, "property"), STATE),
+    )
+
+
+def _varying_quads(node: NamedNode, entry: StateEntry) -> tuple[Quad, ...]:
+    quads = [
         Quad(node, SOSA_HAS_SIMPLE_RESULT, value_literal(entry.value), STATE),
         Quad(node, SOSA_RESULT_TIME, datetime_literal(entry.time), STATE),
-    }
+    ]
     if entry.unit is not None:
-        quads.add(Quad(node, QUDT_UNIT, named_node(UNIT + entry.unit, "unit"), STATE))
+        quads.append(Quad(node, QUDT_UNIT, named_node(UNIT + entry.unit, "unit"), STATE))
     if entry.observation is not None:
-        quads.add(Quad(node, TR_LATEST_OBSERVATION, NamedNode(entry.observation), STATE))
-    return frozenset(quads)
+        quads.append(Quad(node, TR_LATEST_OBSERVATION, NamedNode(entry.observation), STATE))
+    return tuple(quads)
+
+
+def state_quads(entry: StateEntry) -> frozenset[Quad]:
+    """The state-graph quads of one entry (7, or 6 without a unit)."""
+    return _Slot.build(entry).quads
 
 
 class StateIndex:
@@ -119,15 +152,16 @@ class StateIndex:
         for node, quads in nodes.items():
             entry = _entry_from_state(node, quads)
             if entry is not None:
-                index._put((entry.thing, entry.property), _Slot(entry, frozenset(quads)))
+                index._put((entry.thing, entry.property), _Slot.stored(entry, node, quads))
                 continue
             logger.warning("repairing state node %s (%d quads)", node.value, len(quads))
-            repair.removals += quads
             entry = _newest_observed(store, node, quads)
-            if entry is not None:
-                slot = _Slot(entry, state_quads(entry))
-                repair.slots[(entry.thing, entry.property)] = slot
-                repair.additions += slot.quads
+            wanted = _Slot.build(entry) if entry is not None else None
+            kept = wanted.quads if wanted is not None else frozenset()
+            repair.removals += set(quads) - kept
+            repair.additions += kept - set(quads)
+            if wanted is not None:
+                repair.slots[(wanted.entry.thing, wanted.entry.property)] = wanted
         return index, repair
 
     def plan(self, batch: Sequence[Translated]) -> StatePlan:
@@ -149,14 +183,16 @@ class StateIndex:
                     continue
                 winners[key] = (reading, moment, message, index)
         for key, (reading, moment, message, index) in winners.items():
-            slot = _Slot(entry := _entry(reading, moment, message, index), state_quads(entry))
-            plan.slots[key] = slot
             old = self._slots.get(key)
             if old is None:
-                plan.additions += slot.quads
-            else:
-                plan.additions += slot.quads - old.quads
-                plan.removals += old.quads - slot.quads
+                slot = _Slot.build(_entry(reading, moment, message, index, None))
+                plan.additions += slot.fixed + slot.varying
+            else:  # same node, same fixed quads: only the varying ones can differ
+                entry = _entry(reading, moment, message, index, old.entry.iri)
+                slot = _Slot(entry, old.node, old.fixed, _varying_quads(old.node, entry))
+                plan.additions += (q for q in slot.varying if q not in old.varying)
+                plan.removals += (q for q in old.varying if q not in slot.varying)
+            plan.slots[key] = slot
         return plan
 
     def commit(self, plan: StatePlan) -> None:
@@ -186,7 +222,9 @@ class StateIndex:
             return observation in self._observations
 
 
-def _entry(reading: Reading, moment: datetime, message: Translated, index: int) -> StateEntry:
+def _entry(
+    reading: Reading, moment: datetime, message: Translated, index: int, iri: str | None
+) -> StateEntry:
     env = envelope_of(message.quads)
     key = envelope_key(env.value) if env is not None else None
     numeric = not isinstance(reading.value, bool | str)
@@ -197,7 +235,7 @@ def _entry(reading: Reading, moment: datetime, message: Translated, index: int) 
         unit=reading.unit if numeric else None,
         time=moment,
         observation=observation_iri(key, index) if key is not None else None,
-        iri=state_iri(reading.thing, reading.property),
+        iri=iri or state_iri(reading.thing, reading.property),
     )
 
 

@@ -189,8 +189,13 @@ class CompiledShape:
             guard.discard(key)
 
     def _report(self, view: DataView, focus: Term, out: list[RawResult]) -> None:
-        values = self.value_nodes(view, focus)
+        predicate = self.predicate  # value_nodes, inlined
         path = self.path
+        if predicate is not None:
+            by_predicate = view.out.get(focus)
+            values = NO_TERMS if by_predicate is None else by_predicate.get(predicate, NO_TERMS)
+        else:
+            values = (focus,) if path is None else path.values(view, focus)
         count = len(values)
         if not self.low <= count <= self.high:
             for constraint, low, high in self.counted:

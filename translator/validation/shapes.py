@@ -105,6 +105,8 @@ def validate(data_graph: rdflib.Graph, shapes_graph: rdflib.Graph) -> tuple[bool
     Same contract as ``pyshacl.validate`` with its defaults (any result means non-conformance).
     Compiles the shapes for this call; falls back to pyshacl for unsupported shapes or data.
     """
+    if isinstance(data_graph, rdflib.ConjunctiveGraph):  # datasets: pyshacl's per-graph rules
+        return oracle_validate(data_graph, shapes_graph)
     converter = TermConverter()
     compiled = compile_shapes(shapes_graph, converter)
     if compiled.unsupported is not None:

@@ -18,7 +18,13 @@ import pyoxigraph as ox
 from translator.rdf.namespaces import RDF, RDFS, SH, XSD
 from translator.validation.compiled import PASS, Check, CompiledShape, Constraint, Failure
 from translator.validation.dataview import DataView
-from translator.validation.literals import KNOWN_DATATYPES, Parsed, less, less_or_equal
+from translator.validation.literals import (
+    KNOWN_DATATYPES,
+    Parsed,
+    less,
+    less_or_equal,
+    parse_literal,
+)
 from translator.validation.paths import UnsupportedShapes
 from translator.validation.source import ComponentCompiler, ShapeSource
 from translator.validation.terms import RdfTerm, Term
@@ -170,9 +176,7 @@ def _range_compiler(local: str) -> ComponentCompiler:
 
     def compile_range(src: ShapeSource, shape: CompiledShape, param: RdfTerm) -> list[Constraint]:
         bound_term = src.term(param)
-        bound = None
-        if isinstance(bound_term, Literal):
-            bound = DataView({}).parsed(bound_term)
+        bound = parse_literal(bound_term) if isinstance(bound_term, Literal) else None
         test = _range_test(bound, inclusive=inclusive, lower=lower)
         name = src.render(bound_term)
         return [
@@ -245,8 +249,9 @@ def _length_compiler(longest: bool) -> ComponentCompiler:
 
 
 def int_param(src: ShapeSource, param: RdfTerm) -> int:
+    """The integer value of a parameter such as sh:minCount; refuses anything else."""
     term = src.term(param)
-    parsed = DataView({}).parsed(term) if isinstance(term, Literal) else None
+    parsed = parse_literal(term) if isinstance(term, Literal) else None
     if parsed is None or parsed[0] != "num" or not isinstance(parsed[1], int):
         raise UnsupportedShapes(f"expected an integer, got {param!r}")
     return parsed[1]
