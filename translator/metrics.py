@@ -27,6 +27,10 @@ class Metrics:
     store_batch_seconds: Histogram = field(init=False)
     queue_depth: Gauge = field(init=False)
     dropped: Counter = field(init=False)
+    stream_clients: Gauge = field(init=False)
+    stream_sent: Counter = field(init=False)
+    stream_dropped: Counter = field(init=False)
+    stream_evicted: Counter = field(init=False)
 
     def __post_init__(self) -> None:
         def add(name: str, metric: object) -> None:
@@ -84,6 +88,39 @@ class Metrics:
             "dropped",
             Counter(
                 "translator_dropped", "Items dropped by an overload policy", ["queue"], registry=reg
+            ),
+        )
+        add(
+            "stream_clients",
+            Gauge(
+                "translator_stream_clients", "Stream clients connected", ["transport"], registry=reg
+            ),
+        )
+        add(
+            "stream_sent",
+            Counter(
+                "translator_stream_sent",
+                "Stream messages delivered (websocket, sse) or republished (mqtt)",
+                ["transport"],
+                registry=reg,
+            ),
+        )
+        add(
+            "stream_dropped",
+            Counter(
+                "translator_stream_dropped",
+                "Stream messages dropped for a slow client or a slow broker",
+                ["transport"],
+                registry=reg,
+            ),
+        )
+        add(
+            "stream_evicted",
+            Counter(
+                "translator_stream_evicted",
+                "Stream clients disconnected for falling too far behind",
+                ["transport"],
+                registry=reg,
             ),
         )
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import uvicorn
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from translator.adapters.base import Adapter
 from translator.adapters.broker import EmbeddedBroker
@@ -25,13 +25,24 @@ from translator.adapters.coap import CoapAdapter
 from translator.adapters.http import ingest_router
 from translator.adapters.mqtt import MqttAdapter, MqttSettings
 from translator.api.app import create_app
+from translator.api.auth import Authenticator, check_listen_address, require
 from translator.api.deadletters import dead_letter_router
 from translator.api.health import health_router
+from translator.api.sparql import sparql_router
 from translator.errors import AdapterError
 from translator.metrics import Metrics
 from translator.ontology.files import ontology_dir
 from translator.pipeline import Pipeline, build_pipeline
 from translator.settings import Settings
+from translator.stream import (
+    Hub,
+    Republisher,
+    context_router,
+    read_seed,
+    sse_router,
+    websocket_router,
+)
+from translator.stream.context import CONTEXT_PATH
 from translator.twin.deadletter import DeadLetterStore
 from translator.twin.intake import Intake
 from translator.twin.paths import open_dead_letters, open_store
@@ -40,6 +51,8 @@ from translator.twin.store import TwinStore
 logger = logging.getLogger(__name__)
 
 READY_TIMEOUT_S = 30.0
+REPUBLISH_DRAIN_S = 5.0  # at shutdown, pending republishes get this long
+WS_MAX_BYTES = 1024 * 1024  # largest WebSocket message a client may send
 RETENTION_PERIOD_S = 3600.0
 
 
@@ -56,6 +69,8 @@ class Running:
     intake: Intake
     metrics: Metrics
     adapters: dict[str, Adapter] = field(default_factory=dict)
+    hub: Hub | None = None
+    republisher: Republisher | None = None
 
 
 class Service:
@@ -69,6 +84,8 @@ class Service:
     ) -> None:
         """Start everything, call ``on_ready``, wait for ``stop``, shut down cleanly."""
         settings = self.settings
+        if "http" in settings.adapters:
+            check_listen_address(settings.http.host, settings.auth)
         pipeline = await asyncio.to_thread(build_pipeline, settings)
         metrics = Metrics()
         with open_store(settings) as store, open_dead_letters(settings) as letters:
@@ -84,7 +101,10 @@ class Service:
                 batch_interval=settings.store.batch_interval_ms / 1000,
             )
             async with self._broker() as broker:
-                await self._serve(stop, on_ready, pipeline, store, letters, intake, metrics, broker)
+                hub = await self._stream_hub(store, intake)
+                await self._serve(
+                    stop, on_ready, pipeline, store, letters, intake, metrics, broker, hub
+                )
         logger.info("stopped", extra={"written": intake.written})
 
     async def _serve(
@@ -97,16 +117,23 @@ class Service:
         intake: Intake,
         metrics: Metrics,
         broker: EmbeddedBroker | None,
+        hub: Hub,
     ) -> Running:
         settings = self.settings
         adapters = self._adapters(pipeline, intake, broker)
-        server = self._http_server(intake, letters, metrics, adapters)
+        server = self._http_server(intake, letters, metrics, adapters, hub, store)
         async with asyncio.TaskGroup() as group:
             writer = group.create_task(intake.run(), name="intake-writer")
             tasks = [group.create_task(a.run(), name=f"adapter-{n}") for n, a in adapters.items()]
             http = group.create_task(server.serve(), name="http-server") if server else None
             retention = group.create_task(self._retention(store, stop), name="retention")
             await self._await_ready(adapters, server)
+            republisher = self._republisher(hub, adapters, metrics, _server_url(server))
+            republish = (
+                group.create_task(republisher.run(), name="stream-republish")
+                if republisher is not None
+                else None
+            )
             running = Running(
                 http_url=_server_url(server),
                 mqtt_url=broker.url if broker else _mqtt_url(settings.mqtt),
@@ -119,12 +146,15 @@ class Service:
                 intake=intake,
                 metrics=metrics,
                 adapters=adapters,
+                hub=hub,
+                republisher=republisher,
             )
             logger.info("ready", extra={"http": running.http_url, "mqtt": running.mqtt_url})
             if on_ready is not None:
                 on_ready(running)
             await stop.wait()
             logger.info("stopping: draining adapters, then the intake")
+            await _stop_stream(hub, republisher, republish)
             for adapter in adapters.values():
                 await adapter.stop()
             await asyncio.gather(*tasks)
@@ -156,26 +186,35 @@ class Service:
         letters: DeadLetterStore,
         metrics: Metrics,
         adapters: dict[str, Adapter],
+        hub: Hub,
+        store: TwinStore,
     ) -> uvicorn.Server | None:
         settings = self.settings
         if "http" not in settings.adapters:
             return None
-        routers: list[APIRouter] = [
+        ingest = APIRouter(dependencies=[Depends(require("ingest"))])  # webhooks need a token
+        ingest.include_router(
             ingest_router(
                 intake.sink("http"),
                 intake.refuse,
                 max_payload_bytes=settings.limits.max_payload_bytes,
-            ),
+            )
+        )
+        routers: list[APIRouter] = [
+            ingest,
             dead_letter_router(letters),
+            sparql_router(store, settings.sparql),
             health_router(metrics, lambda: _health(adapters, intake)),
+            *self._stream_routers(hub, metrics),
         ]
         config = uvicorn.Config(
-            create_app(routers),
+            create_app(routers, authenticator=Authenticator.from_settings(settings.auth)),
             host=settings.http.host,
             port=settings.http.port,
             log_config=None,
             access_log=False,
             lifespan="off",
+            ws_max_size=WS_MAX_BYTES,
         )
         return uvicorn.Server(config)
 
@@ -221,6 +260,53 @@ class Service:
             logger.info("retention removed %d observations", removed)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), RETENTION_PERIOD_S)
+
+    async def _stream_hub(self, store: TwinStore, intake: Intake) -> Hub:
+        """The stream hub, seeded with the store's latest state and listening to the intake."""
+        hub = Hub(ring_size=self.settings.stream.ring_size)
+        seed = await asyncio.to_thread(read_seed, store)
+        hub.seed(seed.things, seed.entries)
+        intake.add_listener(hub.publish)
+        return hub
+
+    def _stream_routers(self, hub: Hub, metrics: Metrics) -> list[APIRouter]:
+        stream = self.settings.stream
+        guard = require("stream", query_token=True)
+        return [
+            context_router(),
+            websocket_router(hub, stream, metrics, guard=guard, actuate=require("actuate")),
+            sse_router(hub, stream, metrics, guard=guard),
+        ]
+
+    def _republisher(
+        self, hub: Hub, adapters: dict[str, Adapter], metrics: Metrics, http_url: str
+    ) -> Republisher | None:
+        stream = self.settings.stream
+        mqtt = adapters.get("mqtt")
+        if not stream.republish or not isinstance(mqtt, MqttAdapter):
+            return None
+        return Republisher(
+            hub,
+            mqtt,
+            metrics,
+            context_url=stream.context_url or http_url + CONTEXT_PATH,
+            prefix=stream.republish_prefix,
+            qos=stream.republish_qos,
+            queue_size=stream.republish_queue,
+        )
+
+
+async def _stop_stream(
+    hub: Hub, republisher: Republisher | None, republish: asyncio.Task[None] | None
+) -> None:
+    """Publish what is pending (bounded), then end every stream client's subscription."""
+    if republisher is not None and republish is not None:
+        await republisher.stop()
+        try:
+            await asyncio.wait_for(republish, REPUBLISH_DRAIN_S)
+        except TimeoutError:
+            logger.warning("republish drain cut short after %s s", REPUBLISH_DRAIN_S)
+    hub.close()
 
 
 def _health(adapters: dict[str, Adapter], intake: Intake) -> dict[str, Any]:

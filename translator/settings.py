@@ -102,6 +102,32 @@ class SparqlSettings(_Group):
     max_rows: int = Field(10_000, ge=1, description="Rows (or triples) returned at most.")
 
 
+class StreamSettings(_Group):
+    """The normalized live stream: WebSocket ``/stream``, SSE ``/stream/sse``, MQTT republish."""
+
+    queue_size: int = Field(
+        1000, ge=1, le=1_000_000, description="Messages waiting per client; full: oldest dropped."
+    )
+    evict_after_drops: int = Field(
+        10_000, ge=0, description="Disconnect a client after this many drops in a row (0: never)."
+    )
+    ring_size: int = Field(
+        10_000, ge=0, le=10_000_000, description="Recent messages kept for Last-Event-ID resume."
+    )
+    heartbeat_s: float = Field(15.0, gt=0, le=3600, description="SSE keep-alive comment period.")
+    context_url: str | None = Field(
+        None, description="The messages' @context; unset: this server's /context.jsonld."
+    )
+    republish: bool = Field(True, description="Republish every message on the MQTT broker.")
+    republish_prefix: str = Field(
+        "translator/v1", pattern=r"^[^#+\x00]+$", description="Root of the republished topics."
+    )
+    republish_qos: int = Field(1, ge=0, le=2, description="QoS of the republished messages.")
+    republish_queue: int = Field(
+        10_000, ge=1, description="(thing, property) pairs waiting to be republished at most."
+    )
+
+
 class Settings(BaseSettings):
     """Everything configurable about the translator. Built once at start, then passed down."""
 
@@ -132,6 +158,7 @@ class Settings(BaseSettings):
     http: HttpSettings = HttpSettings()
     auth: AuthSettings = AuthSettings()
     sparql: SparqlSettings = SparqlSettings()
+    stream: StreamSettings = StreamSettings()
 
     @field_validator("config_file")
     @classmethod

@@ -11,6 +11,7 @@ import pytest
 
 from translator.adapters.base import IngestResult
 from translator.adapters.mqtt import MqttAdapter
+from translator.adapters.mqtt_client import AckLine
 from translator.adapters.overload import HandoffQueue, OverloadPolicy, Room
 
 TIMEOUT_S = 15.0
@@ -81,6 +82,40 @@ def test_opening_the_room_releases_a_waiting_thread() -> None:
     waiter.join(timeout=5)
     assert results == [True]
     assert room.wait(0)
+
+
+class RecordingClient:
+    """Stands in for paho's client at the one seam AckLine uses: ``ack``."""
+
+    def __init__(self) -> None:
+        self.acks: list[tuple[int, int]] = []
+
+    def ack(self, mid: int, qos: int) -> None:
+        self.acks.append((mid, qos))
+
+
+def test_acks_leave_in_arrival_order_whatever_order_they_settle_in() -> None:
+    client = RecordingClient()
+    line = AckLine(client)
+    first, second, third = line.expect(7, 1), line.expect(8, 2), line.expect(9, 1)
+    assert line.expect(10, 0) is None  # QoS 0 owes nothing
+    line.settle(third)
+    line.settle(second)
+    assert client.acks == []  # the first is still with the sink
+    line.settle(first)
+    assert client.acks == [(7, 1), (8, 2), (9, 1)]
+
+
+def test_acks_owed_on_a_lost_connection_are_never_sent() -> None:
+    client = RecordingClient()
+    line = AckLine(client)
+    old = line.expect(1, 1)
+    line.reset()  # reconnected: the broker redelivers message 1 with its own id
+    new = line.expect(1, 1)
+    line.settle(old)
+    assert client.acks == []
+    line.settle(new)
+    assert client.acks == [(1, 1)]
 
 
 def test_capacity_must_be_positive() -> None:

@@ -33,13 +33,13 @@ import logging
 from types import TracebackType
 from typing import Any
 
-from amqtt.adapters import (  # type: ignore[import-untyped]
+from amqtt.adapters import (
     StreamReaderAdapter,
     StreamWriterAdapter,
 )
-from amqtt.broker import Broker  # type: ignore[import-untyped]
-from amqtt.errors import BrokerError  # type: ignore[import-untyped]
-from amqtt.plugins.base import BaseAuthPlugin  # type: ignore[import-untyped]
+from amqtt.broker import Broker
+from amqtt.errors import BrokerError
+from amqtt.plugins.base import BaseAuthPlugin
 
 from translator.adapters.mqtt import MqttSettings
 from translator.errors import AdapterError, ConfigError

@@ -5,6 +5,8 @@ only ever builds an ``Envelope`` and passes it to the event loop with
 ``call_soon_threadsafe``. On the loop a bounded ``HandoffQueue`` feeds one consumer (``run``)
 that awaits the sink. Publishing (commands, the stream republish) goes out through the same
 connection. Why a thread and not ``add_reader``/``add_writer``: see ``docs/adapters-mqtt.md``.
+Settings live in ``mqtt_settings.py``, paho plumbing (client, CONNECT, ordered acks) in
+``mqtt_client.py``.
 
 Delivery guarantees, in short:
 
@@ -29,123 +31,37 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-import ssl
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any
 
 import paho.mqtt.client as paho
-from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
-from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.enums import MQTTErrorCode
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from translator.adapters.base import EnvelopeSink
+from translator.adapters.mqtt_client import (
+    AckLine,
+    PendingAck,
+    build_client,
+    connect_options,
+    message_content_type,
+    publish_properties,
+    refusal_hint,
+)
+from translator.adapters.mqtt_settings import MqttSettings, MqttTls, check_topic_filter
 from translator.adapters.overload import HandoffQueue, OverloadPolicy, Room
-from translator.errors import AdapterError, ConfigError
+from translator.errors import AdapterError
 from translator.values import Envelope, Protocol, RenderedCommand
+
+__all__ = ["MqttAdapter", "MqttSettings", "MqttStats", "MqttTls", "check_topic_filter"]
 
 logger = logging.getLogger(__name__)
 
-# CONNACK reasons that retrying cannot fix (MQTT 5 codes; paho maps 3.1.1 codes onto them).
-_PERMANENT_REFUSALS = {
-    0x84: "the broker does not speak this MQTT version: set mqtt.protocol to '3.1.1'",
-    0x85: "the broker rejected the client id: set mqtt.client_id",
-    0x86: "bad user name or password: check mqtt.username and mqtt.password",
-    0x87: "not authorized: check mqtt.username, mqtt.password and the broker's ACL",
-    0x8C: "bad authentication method",
-}
 _DROP_LOG_INTERVAL_S = 10.0
-
-
-class MqttTls(BaseModel):
-    """TLS towards the broker. Without ``ca_file`` the system's trusted CAs are used."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    ca_file: Path | None = Field(None, description="PEM file of the CA(s) to trust.")
-    cert_file: Path | None = Field(None, description="Client certificate (PEM), for mutual TLS.")
-    key_file: Path | None = Field(None, description="Client private key (PEM), for mutual TLS.")
-    insecure: bool = Field(
-        False, description="Skip the server hostname check (like mosquitto_pub --insecure)."
-    )
-
-    @model_validator(mode="after")
-    def _key_needs_cert(self) -> MqttTls:
-        if self.key_file is not None and self.cert_file is None:
-            raise ValueError("key_file needs cert_file")
-        return self
-
-
-class MqttSettings(BaseModel):
-    """How to reach the MQTT broker and how to consume from it."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    host: str = Field("127.0.0.1", description="Broker host name or address.")
-    port: int = Field(1883, ge=1, le=65535)
-    tls: MqttTls | None = Field(None, description="TLS settings; None means plain TCP.")
-    username: str | None = None
-    password: SecretStr | None = None
-    client_id: str | None = Field(
-        None,
-        min_length=1,
-        description="Fixed id, so the broker keeps our session; default translator-<hostname>.",
-    )
-    protocol: Literal["3.1.1", "5"] = Field("5", description="MQTT protocol version.")
-    qos: Literal[0, 1, 2] = Field(1, description="QoS of subscriptions and of our publishes.")
-    keepalive_s: int = Field(30, ge=5, le=65535, description="Keepalive interval in seconds.")
-    shared_group: str | None = Field(
-        None,
-        pattern=r"^[^/+#]+$",
-        description="Subscribe as $share/<group>/<filter> so workers split the load.",
-    )
-    persistent_session: bool = Field(
-        True, description="Keep the broker session (and QoS>0 messages) across disconnects."
-    )
-    session_expiry_s: int = Field(
-        3600, ge=0, le=0xFFFFFFFF, description="MQTT 5: seconds the broker keeps the session."
-    )
-    queue_size: int = Field(
-        1000, ge=1, le=65535, description="Hand-off queue bound (and MQTT 5 Receive Maximum)."
-    )
-    overload: OverloadPolicy = Field(
-        OverloadPolicy.BLOCK, description="What a full hand-off queue does with the next message."
-    )
-    outbox_size: int = Field(
-        10_000, ge=1, description="QoS>0 publishes awaiting the broker's ack or a connection."
-    )
-    block_timeout_s: float = Field(
-        10.0, gt=0, description="BLOCK: longest wait for room (s) before the message is dropped."
-    )
-    reconnect_min_s: float = Field(1.0, gt=0, description="First reconnect wait (s).")
-    reconnect_max_s: float = Field(60.0, gt=0, description="Cap of the doubling wait (s).")
-    connect_timeout_s: float = Field(5.0, gt=0, description="TCP/TLS connect timeout (s).")
-    publish_timeout_s: float = Field(10.0, gt=0, description="Wait for the broker's ack (s).")
-    drain_timeout_s: float = Field(10.0, gt=0, description="Longest drain on stop (s).")
-
-    @field_validator("password")
-    @classmethod
-    def _not_empty(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not value.get_secret_value():
-            raise ValueError("password must not be empty; leave it unset instead")
-        return value
-
-    @model_validator(mode="after")
-    def _consistent(self) -> MqttSettings:
-        if self.password is not None and self.username is None:
-            raise ValueError("password needs username")
-        if self.reconnect_max_s < self.reconnect_min_s:
-            raise ValueError("reconnect_max_s must be >= reconnect_min_s")
-        if self.block_timeout_s >= self.keepalive_s:
-            # paho's thread sends no PINGREQ while it waits; the broker must not time us out
-            raise ValueError("block_timeout_s must be shorter than keepalive_s")
-        return self
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,31 +97,10 @@ class _Counts:
     lost: int = 0  # dropped before the queue: BLOCK timeouts, QoS 0 while stopping, bad topics
 
 
-@dataclass(slots=True)
-class _PendingAck:
-    """A QoS>0 message the broker waits to hear about; acknowledged once ``settled``."""
-
-    mid: int
-    qos: int
-    settled: bool = False
-
-
 @dataclass(frozen=True, slots=True)
 class _Delivery:
     envelope: Envelope
-    ack: _PendingAck | None  # None for QoS 0
-
-
-def check_topic_filter(topic_filter: str) -> None:
-    """Raise ``ConfigError`` unless ``topic_filter`` is a valid MQTT topic filter."""
-    levels = topic_filter.split("/")
-    if not topic_filter or "\x00" in topic_filter:
-        raise ConfigError(f"MQTT topic filter {topic_filter!r} is empty or holds NUL")
-    for index, level in enumerate(levels):
-        if "#" in level and (level != "#" or index != len(levels) - 1):
-            raise ConfigError(f"MQTT topic filter {topic_filter!r}: '#' must be the last level")
-        if "+" in level and level != "+":
-            raise ConfigError(f"MQTT topic filter {topic_filter!r}: '+' must fill a whole level")
+    ack: PendingAck | None  # None for QoS 0
 
 
 class MqttAdapter:
@@ -229,7 +124,6 @@ class MqttAdapter:
         self._queue: HandoffQueue[_Delivery] = HandoffQueue(settings.queue_size, settings.overload)
         blocking = settings.overload is OverloadPolicy.BLOCK
         self._room = Room(settings.queue_size) if blocking else None
-        self._unacked: deque[_PendingAck] = deque()
         self._publishes: dict[int, asyncio.Future[None]] = {}
         self._ready = asyncio.Event()
         self._finished = asyncio.Event()
@@ -240,7 +134,8 @@ class MqttAdapter:
         self._counts = _Counts()
         self._last_drop_log = float("-inf")
         self._subscribed_once = False  # touched only on paho's thread
-        self._client = _build_client(settings, self._client_id)
+        self._client = build_client(settings, self._client_id)
+        self._acks = AckLine(self._client)
         self._client.on_connect = self._on_connect
         self._client.on_connect_fail = self._on_connect_fail
         self._client.on_disconnect = self._on_disconnect
@@ -362,7 +257,11 @@ class MqttAdapter:
             raise AdapterError("MQTT adapter is not running")
         level = self._settings.qos if qos is None else qos
         info = self._client.publish(
-            topic, payload, level, retain, properties=self._publish_properties(content_type)
+            topic,
+            payload,
+            level,
+            retain,
+            properties=publish_properties(self._settings, content_type),
         )
         if info.rc == MQTTErrorCode.MQTT_ERR_NO_CONN and level == 0:
             raise AdapterError(f"cannot publish to {topic!r}: not connected to {self._peer}")
@@ -381,13 +280,6 @@ class MqttAdapter:
             self._publishes.pop(info.mid, None)
         self._counts.published += 1
 
-    def _publish_properties(self, content_type: str | None) -> Properties | None:
-        if content_type is None or self._settings.protocol != "5":
-            return None
-        properties = _properties(PacketTypes.PUBLISH)
-        properties.ContentType = content_type
-        return properties
-
     # -- receiving (event loop) -----------------------------------------------------------
 
     async def _consume(self) -> None:
@@ -403,7 +295,7 @@ class MqttAdapter:
                 self._counts.delivered += 1
                 if not result.accepted:
                     self._counts.rejected += 1
-            self._settle(delivery.ack)
+            self._acks.settle(delivery.ack)
 
     def _accept(self, envelope: Envelope, mid: int, qos: int) -> None:
         self._counts.received += 1
@@ -413,27 +305,11 @@ class MqttAdapter:
             if qos == 0:  # QoS>0: left unacknowledged, so the broker delivers it again
                 self._counts.lost += 1
             return
-        ack = self._expect_ack(mid, qos)
+        ack = self._acks.expect(mid, qos)
         given_up = self._queue.offer(_Delivery(envelope, ack))
         if given_up is not None:
-            self._settle(given_up.ack)
+            self._acks.settle(given_up.ack)
             self._log_drop()
-
-    def _expect_ack(self, mid: int, qos: int) -> _PendingAck | None:
-        if qos == 0:
-            return None
-        ack = _PendingAck(mid, qos)
-        self._unacked.append(ack)
-        return ack
-
-    def _settle(self, ack: _PendingAck | None) -> None:
-        """Mark ``ack`` due and send every acknowledgement now due, in arrival order."""
-        if ack is None:
-            return
-        ack.settled = True
-        while self._unacked and self._unacked[0].settled:
-            head = self._unacked.popleft()
-            self._client.ack(head.mid, head.qos)
 
     def _log_drop(self) -> None:
         now = asyncio.get_running_loop().time()
@@ -447,9 +323,7 @@ class MqttAdapter:
             )
 
     def _connection_up(self) -> None:
-        # Packet ids of an older connection mean nothing now (the broker redelivers those
-        # messages), so their acknowledgements are never sent.
-        self._unacked.clear()
+        self._acks.reset()
         self._connected = True
         self._counts.connects += 1
 
@@ -499,7 +373,7 @@ class MqttAdapter:
             channel=topic,
             payload=bytes(message.payload),
             received_at=datetime.now(UTC),
-            content_format=_content_type(message),
+            content_format=message_content_type(message),
             peer=self._peer,
         )
         room = self._room
@@ -512,7 +386,7 @@ class MqttAdapter:
         """Count and acknowledge a message that never reached the queue."""
         self._counts.received += 1
         self._counts.lost += 1
-        self._settle(self._expect_ack(mid, qos))
+        self._acks.settle(self._acks.expect(mid, qos))
 
     def _give_up(self, mid: int, qos: int) -> None:
         """BLOCK waited ``block_timeout_s`` in vain: drop the message."""
@@ -539,7 +413,7 @@ class MqttAdapter:
             self._to_loop(self._subscribed)
 
     def _connect_refused(self, reason: ReasonCode) -> None:
-        hint = _PERMANENT_REFUSALS.get(reason.value)
+        hint = refusal_hint(reason)
         if hint is None:
             logger.warning(
                 "MQTT broker %s refused the connection: %s; retrying", self._peer, reason
@@ -612,17 +486,7 @@ class MqttAdapter:
 
     def _start_client(self) -> None:
         settings = self._settings
-        properties = None
-        # MQTT 3.1.1 takes its clean-session flag at construction (see _build_client) and
-        # refuses any clean_start but the default.
-        clean_start: bool | Literal[3] = paho.MQTT_CLEAN_START_FIRST_ONLY
-        if settings.protocol == "5":
-            clean_start = not settings.persistent_session
-            properties = _properties(PacketTypes.CONNECT)
-            properties.SessionExpiryInterval = (
-                settings.session_expiry_s if settings.persistent_session else 0
-            )
-            properties.ReceiveMaximum = settings.queue_size
+        clean_start, properties = connect_options(settings)
         self._client.connect_async(
             settings.host,
             settings.port,
@@ -644,69 +508,3 @@ class MqttAdapter:
             if not done.done():
                 done.set_exception(AdapterError("MQTT adapter stopped before the broker acked"))
         logger.info("MQTT adapter for %s stopped: %s", self._peer, self.stats())
-
-
-class _PahoShutdownNoise(logging.Filter):
-    """paho 2.2's network thread logs "Client is not connected" at ERROR after every clean
-    disconnect; it is not an error, so it becomes a DEBUG record (or none)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno >= logging.ERROR and str(record.msg).startswith("Client is not conn"):
-            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
-            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
-        return True
-
-
-def _paho_logger() -> logging.Logger:
-    paho_logger = logging.getLogger(f"{__name__}.paho")
-    if not any(isinstance(f, _PahoShutdownNoise) for f in paho_logger.filters):
-        paho_logger.addFilter(_PahoShutdownNoise())
-    return paho_logger
-
-
-def _build_client(settings: MqttSettings, client_id: str) -> paho.Client:
-    v5 = settings.protocol == "5"
-    client = paho.Client(
-        CallbackAPIVersion.VERSION2,
-        client_id=client_id,
-        # 3.1.1 has one clean-session flag for every connect; MQTT 5 sets it per connect.
-        clean_session=None if v5 else not settings.persistent_session,
-        protocol=MQTTProtocolVersion.MQTTv5 if v5 else MQTTProtocolVersion.MQTTv311,
-        manual_ack=True,
-    )
-    client.enable_logger(_paho_logger())
-    # paho annotates the delays as int but computes with floats; sub-second waits are fine.
-    client.reconnect_delay_set(
-        cast(int, settings.reconnect_min_s), cast(int, settings.reconnect_max_s)
-    )
-    client.connect_timeout = settings.connect_timeout_s
-    client.max_queued_messages_set(settings.outbox_size)
-    if settings.username is not None:
-        password = settings.password.get_secret_value() if settings.password else None
-        client.username_pw_set(settings.username, password)
-    if settings.tls is not None:
-        _configure_tls(client, settings.tls)
-    return client
-
-
-def _configure_tls(client: paho.Client, tls: MqttTls) -> None:
-    try:
-        context = ssl.create_default_context(cafile=str(tls.ca_file) if tls.ca_file else None)
-        if tls.cert_file is not None:
-            context.load_cert_chain(tls.cert_file, tls.key_file)
-    except (OSError, ssl.SSLError) as err:
-        raise ConfigError(f"mqtt.tls: cannot load the certificates: {err}") from err
-    if tls.insecure:
-        logger.warning("MQTT TLS hostname check is off (mqtt.tls.insecure)")
-        context.check_hostname = False
-    client.tls_set_context(context)
-
-
-def _properties(packet_type: int) -> Properties:
-    return Properties(packet_type)  # type: ignore[no-untyped-call]  # paho leaves it unannotated
-
-
-def _content_type(message: paho.MQTTMessage) -> str | None:
-    properties = getattr(message, "properties", None)
-    value = getattr(properties, "ContentType", None)
-    return value if isinstance(value, str) and value else None

@@ -5,16 +5,19 @@ from __future__ import annotations
 import base64
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
+from translator.api.auth import require
 from translator.twin.deadletter import DeadLetter, DeadLetterStore
 
 MAX_PAGE = 500
 
 
 def dead_letter_router(letters: DeadLetterStore) -> APIRouter:
-    """Routes over the dead-letter store."""
-    router = APIRouter(prefix="/dead-letters", tags=["dead letters"])
+    """Routes over the dead-letter store (``read`` scope)."""
+    router = APIRouter(
+        prefix="/dead-letters", tags=["dead letters"], dependencies=[Depends(require("read"))]
+    )
 
     @router.get("", summary="List dead letters, newest first")
     def list_letters(

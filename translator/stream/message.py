@@ -131,7 +131,7 @@ def with_context(body: bytes, prefix: bytes) -> bytes:
 
 
 def compact_iri(iri: str) -> str:
-    """``https://saref.etsi.org/core/Switch`` → ``saref:Switch`` (IRIs of other vocabularies stay)."""
+    """``https://saref.etsi.org/core/Switch`` → ``saref:Switch``; other IRIs stay as they are."""
     best = ""
     for prefix, namespace in PREFIXES.items():
         if iri.startswith(namespace) and len(namespace) > len(PREFIXES.get(best, "")):

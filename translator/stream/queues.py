@@ -40,9 +40,18 @@ class EventSink(Protocol):
         """Take ``event`` without waiting (drop something if full)."""
         ...
 
+    def close(self) -> None:
+        """Take no more; let the consumer finish."""
+        ...
+
 
 class ClientQueue:
-    """A bounded drop-oldest queue for one client; one consumer takes batches."""
+    """A bounded drop-oldest queue for one client; one consumer takes batches.
+
+    ``wake`` is set on every ``offer``; a consumer that waits on other things too (a
+    WebSocket writer also sends answers to requests) passes its own event and uses
+    ``take_nowait``.
+    """
 
     def __init__(
         self,
@@ -51,6 +60,7 @@ class ClientQueue:
         evict_after: int = 0,
         on_drop: Count = _ignore,
         on_evict: Count = _ignore,
+        wake: asyncio.Event | None = None,
     ) -> None:
         if maxsize < 1:
             raise ValueError("maxsize must be at least 1")
@@ -59,7 +69,7 @@ class ClientQueue:
         self._evict_after = evict_after
         self._on_drop = on_drop
         self._on_evict = on_evict
-        self._wake = asyncio.Event()
+        self._wake = wake or asyncio.Event()  # shared when the consumer waits on more than us
         self._closed = False
         self.dropped = 0  # total, for this client's life
         self.evicted = False
@@ -99,7 +109,11 @@ class ClientQueue:
                 return []
             self._wake.clear()
             await self._wake.wait()
-        if self._closed:
+        return self.take_nowait(limit)
+
+    def take_nowait(self, limit: int) -> list[StreamEvent]:
+        """Take up to ``limit`` messages without waiting (maybe none)."""
+        if self._closed or not self._items:
             return []
         self._in_a_row = 0
         count = min(limit, len(self._items))

@@ -5,6 +5,8 @@ thread hop); outcomes queue in a bounded buffer that a writer task flushes to th
 every ``batch_size`` messages or ``batch_interval`` seconds, off the loop. When the store
 falls behind, the buffer fills and ``submit`` waits: back-pressure reaches the adapters,
 whose own overload policies then apply (see docs/adapters-mqtt.md). Nothing is dropped here.
+Listeners (``add_listener``: the stream hub, the command tracker) are told of each translated
+envelope right after translation, before it waits for room in the buffer.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable, Sequence
 
 from translator.adapters.base import EnvelopeSink, IngestResult
 from translator.metrics import Metrics
@@ -23,6 +26,9 @@ from translator.values import Envelope, Rejected, Translated
 logger = logging.getLogger(__name__)
 
 Outcome = Translated | Rejected
+Listener = Callable[[Translated], None]
+"""Told of each translated envelope right after translation (before the store has it); must
+not block or await: the stream hub and the command tracker hand it on in O(1) per reader."""
 
 
 class Intake:
@@ -37,6 +43,7 @@ class Intake:
         *,
         batch_size: int = 1000,
         batch_interval: float = 0.1,
+        listeners: Sequence[Listener] = (),
     ) -> None:
         self._pipeline = pipeline
         self._store = store
@@ -46,7 +53,12 @@ class Intake:
         self._batch_interval = batch_interval
         self._buffer: asyncio.Queue[Outcome] = asyncio.Queue(maxsize=batch_size * 4)
         self._stopping = asyncio.Event()
+        self._listeners: list[Listener] = list(listeners)
         self.written = 0
+
+    def add_listener(self, listener: Listener) -> None:
+        """Tell ``listener`` of every envelope translated from now on."""
+        self._listeners.append(listener)
 
     def sink(self, adapter: str) -> EnvelopeSink:
         """The callable an adapter hands its envelopes to (``adapter`` labels the metrics)."""
@@ -62,6 +74,8 @@ class Intake:
         started = time.perf_counter()
         outcome = self._pipeline.translate(envelope)
         self._metrics.translate_seconds.observe(time.perf_counter() - started)
+        if isinstance(outcome, Translated):
+            self._notify(outcome)
         await self._buffer.put(outcome)
         self._metrics.queue_depth.labels("store").set(self._buffer.qsize())
         if isinstance(outcome, Rejected):
@@ -70,6 +84,13 @@ class Intake:
         self._metrics.messages_out.labels(adapter, outcome.mapping_id).inc()
         self._metrics.readings.labels(outcome.mapping_id).inc(len(outcome.readings))
         return IngestResult(True)
+
+    def _notify(self, outcome: Translated) -> None:
+        for listener in self._listeners:
+            try:
+                listener(outcome)
+            except Exception:  # a listener's bug must not stop ingest
+                logger.exception("intake listener %r failed", listener)
 
     async def refuse(self, envelope: Envelope, reason: str) -> None:
         """Record an envelope an adapter refused before translation (a dead letter)."""

@@ -1,0 +1,208 @@
+"""SPARQL Protocol datasets and SPARQL Update on the twin store: what ``TwinStore.query`` lacks.
+
+``TwinStore.query`` answers over the union of all graphs, which is what nearly every query
+wants. The SPARQL 1.1 Protocol also lets a request name its dataset (``default-graph-uri``,
+``named-graph-uri``), and a query may name it itself (``FROM``, ``FROM NAMED``); those run
+here, on the same store, with the same limits (a deadline checked between solutions, a row
+cap) and the same refusal of ``SERVICE``. In a protocol dataset, the IRI of the
+observations graph (``…/graph/observations``) stands for the store's default graph, where
+history lives (see docs/rdf-model.md).
+
+Updates (``run_update``) are admin-only at the HTTP layer. ``LOAD`` and ``SERVICE`` are
+refused before pyoxigraph sees them: pyoxigraph would fetch them over the network.
+
+This module reaches the pyoxigraph store inside ``TwinStore`` (one private access, in
+``_oxigraph``) until ``TwinStore`` offers datasets and updates itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Final, TypeVar
+
+from pyoxigraph import (
+    BlankNode,
+    DefaultGraph,
+    NamedNode,
+    QueryBoolean,
+    QuerySolution,
+    QuerySolutions,
+    QueryTriples,
+    Store,
+    Triple,
+)
+
+from translator.errors import QueryError, StoreError
+from translator.rdf.namespaces import OBSERVATIONS_GRAPH, PREFIXES
+from translator.twin.sparql import (
+    _TOKEN,
+    AskResult,
+    GraphResult,
+    QueryResult,
+    SelectResult,
+    _unescape,
+    check_query,
+)
+from translator.twin.store import TwinStore
+
+logger = logging.getLogger(__name__)
+
+REFUSED_IN_UPDATES: Final = frozenset({"load", "service"})
+MAX_ERROR_CHARS: Final = 300  # pyoxigraph lists every expected token; the start is what helps
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    """The RDF dataset a protocol request names (both empty: none named)."""
+
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.default_graphs or self.named_graphs)
+
+
+def keywords(sparql: str) -> set[str]:
+    """The bare words of a query or update, lowercased (not in strings, IRIs or comments)."""
+    found: set[str] = set()
+    for text in (sparql, _unescape(sparql)):
+        found.update(
+            match.group().lower() for match in _TOKEN.finditer(text) if match.lastgroup == "word"
+        )
+    return found
+
+
+def names_dataset(sparql: str) -> bool:
+    """Whether the query text has a ``FROM`` or ``FROM NAMED`` clause."""
+    return "from" in keywords(sparql)
+
+
+def query_dataset(
+    store: TwinStore,
+    sparql: str,
+    dataset: Dataset,
+    *,
+    timeout_s: float | None = None,
+    max_rows: int | None = None,
+) -> QueryResult:
+    """Run a query over ``dataset`` (or, when it is empty, the query's own ``FROM``).
+
+    A protocol dataset replaces the query's ``FROM`` clauses (SPARQL 1.1 Protocol §2.1.4);
+    a dataset with default graphs only has no named graphs, and the other way round.
+    Runs on the calling thread; the deadline is checked between solutions.
+
+    Raises:
+        QueryError: malformed, refused (``SERVICE``) or over ``timeout_s``.
+        StoreError: the store failed while reading.
+    """
+    check_query(sparql)
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    default: list[NamedNode | BlankNode | DefaultGraph] | None = None
+    named: list[NamedNode | BlankNode] | None = None
+    if dataset:  # the request's dataset replaces the query's FROM clauses
+        default = [_graph(iri) for iri in dataset.default_graphs]
+        named = [NamedNode(iri) for iri in dataset.named_graphs]
+    try:
+        results = _oxigraph(store).query(
+            sparql, prefixes=dict(PREFIXES), default_graph=default, named_graphs=named
+        )
+        return _materialize(results, max_rows, deadline, timeout_s)
+    except SyntaxError as err:
+        raise QueryError(f"invalid SPARQL query: {short_error(err)}") from err
+    except ValueError as err:  # a graph IRI pyoxigraph will not take
+        raise QueryError(f"invalid graph IRI: {err}") from err
+    except OSError as err:
+        raise StoreError(f"the store failed while answering a query: {err}") from err
+
+
+def run_update(store: TwinStore, sparql: str) -> None:
+    """Apply a SPARQL 1.1 Update (atomically) with the project's prefixes.
+
+    It sees the store's own default graph (history), not the union: use ``GRAPH`` for the
+    state, things and meta graphs. The store's in-memory state and things indexes are not
+    refreshed: the SPARQL view is right at once, ``TwinStore.latest`` after a restart.
+
+    Raises:
+        QueryError: malformed, or uses ``LOAD`` or ``SERVICE`` (remote fetches).
+        StoreError: the store failed.
+    """
+    refused = sorted(REFUSED_IN_UPDATES & keywords(sparql))
+    if refused:
+        raise QueryError(
+            f"{' and '.join(word.upper() for word in refused)} refused: this endpoint never "
+            "fetches remote data (insert the triples with INSERT DATA instead)"
+        )
+    try:
+        _oxigraph(store).update(sparql, prefixes=dict(PREFIXES))
+    except SyntaxError as err:
+        raise QueryError(f"invalid SPARQL update: {short_error(err)}") from err
+    except OSError as err:
+        raise StoreError(f"the store failed while applying an update: {err}") from err
+    logger.info("applied a SPARQL update (%d characters)", len(sparql))
+
+
+def short_error(err: SyntaxError) -> str:
+    """pyoxigraph's parse error, cut to its first line and a readable length."""
+    text = str(err).splitlines()[0] if str(err) else "syntax error"
+    return text if len(text) <= MAX_ERROR_CHARS else text[:MAX_ERROR_CHARS] + " …"
+
+
+def _graph(iri: str) -> NamedNode | DefaultGraph:
+    return DefaultGraph() if iri == OBSERVATIONS_GRAPH else NamedNode(iri)
+
+
+def _oxigraph(store: TwinStore) -> Store:
+    # TwinStore has no public seam for datasets or updates yet (asked for; see module doc).
+    return store._db
+
+
+def _materialize(
+    results: QuerySolutions | QueryBoolean | QueryTriples,
+    limit: int | None,
+    deadline: float | None,
+    timeout_s: float | None,
+) -> QueryResult:
+    if isinstance(results, QueryBoolean):
+        return AskResult(bool(results))
+    if isinstance(results, QuerySolutions):
+        variables = tuple(v.value for v in results.variables)
+        solutions: list[QuerySolution] = []
+        truncated = _drain(results, solutions, limit, deadline, timeout_s)
+        return SelectResult(variables, tuple(solutions), truncated)
+    triples: list[Triple] = []
+    truncated = _drain(results, triples, limit, deadline, timeout_s)
+    return GraphResult(tuple(triples), truncated)
+
+
+def _drain(
+    results: Iterator[T],
+    into: list[T],
+    limit: int | None,
+    deadline: float | None,
+    timeout_s: float | None,
+) -> bool:
+    for item in results:
+        if deadline is not None and time.monotonic() > deadline:
+            raise QueryError(f"query stopped: it ran longer than {timeout_s:g} s")
+        if limit is not None and len(into) >= limit:
+            return True
+        into.append(item)
+    return False
+
+
+def graph_iris(values: Sequence[str]) -> tuple[str, ...]:
+    """Protocol graph IRIs, checked to be absolute IRIs.
+
+    Raises:
+        QueryError: one of them is not an IRI pyoxigraph accepts.
+    """
+    for value in values:
+        try:
+            NamedNode(value)
+        except ValueError as err:
+            raise QueryError(f"{value!r} is not a graph IRI: {err}") from err
+    return tuple(values)
