@@ -84,9 +84,16 @@ def _edited(envelope: Envelope, edit: Edit, rng: random.Random) -> bytes | None:
     return orjson.dumps(doc) if edit(doc, rng) else None
 
 
+@dataclasses.dataclass(slots=True)
+class _Text:
+    """A text payload, handed to an edit that may replace it."""
+
+    value: str
+
+
 def _edited_text(payload: bytes, edit: Edit, rng: random.Random) -> bytes | None:
-    box = [payload.decode()]
-    return box[0].encode() if edit(box, rng) else None
+    box = _Text(payload.decode())
+    return box.value.encode() if edit(box, rng) else None
 
 
 def _set(path: tuple[str, ...], value: Callable[[random.Random], Any]) -> Edit:
@@ -128,14 +135,16 @@ def _senml_humidity(doc: Any, rng: random.Random) -> bool:
 
 def _text_humidity(box: Any, rng: random.Random) -> bool:
     """A Home Assistant humidity state over 100 %: the state payloads are bare numbers."""
-    text = box[0]
+    if not isinstance(box, _Text):
+        return False  # a discovery config (JSON)
+    text = box.value
     try:
         humidity = float(text)
     except ValueError:
         return False
     if not 0.0 <= humidity <= 100.0 or "." not in text or len(text.split(".")[1]) != 1:
         return False  # only the humidity entity reports one decimal
-    box[0] = f"{rng.uniform(101.0, 180.0):.1f}"
+    box.value = f"{rng.uniform(101.0, 180.0):.1f}"
     return True
 
 

@@ -39,7 +39,8 @@ from translator.devices import (
     TtnUplinkSender,
 )
 from translator.devices.base import DeviceModel
-from translator.values import Envelope, Protocol as Transport
+from translator.values import Envelope
+from translator.values import Protocol as Transport
 
 START: Final = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
 COMMAND_CHANCE: Final = 0.02  # per report of a switchable device: someone flips it
@@ -116,9 +117,7 @@ FLEET: Final[tuple[FleetKind, ...]] = (
     ),
     FleetKind("owntracks", 120.0, lambda n, s, c: OwnTracksPhone(n, seed=s, clock=c)),
     FleetKind("senml-json", 60.0, lambda n, s, c: SenmlSensor(n, seed=s, clock=c)),
-    FleetKind(
-        "senml-cbor", 60.0, lambda n, s, c: SenmlSensor(n, seed=s, encoding="cbor", clock=c)
-    ),
+    FleetKind("senml-cbor", 60.0, lambda n, s, c: SenmlSensor(n, seed=s, encoding="cbor", clock=c)),
     FleetKind("ttn-lht65", 600.0, lambda n, s, c: TtnUplinkSender(n, seed=s, clock=c)),
     FleetKind(
         "fhir-oximeter",
@@ -245,9 +244,9 @@ def _report(device: _Device) -> list[Outgoing]:
     out += device.model.report(device.spec.period_s)
     toggle = device.spec.toggle
     model = device.model
-    if toggle is not None and isinstance(model, Switchable):
-        if device.rng.random() < COMMAND_CHANCE:
-            out += model.handle(*toggle(device.name, device.rng))
+    flip = toggle is not None and device.rng.random() < COMMAND_CHANCE
+    if flip and toggle is not None and isinstance(model, Switchable):
+        out += model.handle(*toggle(device.name, device.rng))
     return out
 
 

@@ -11,6 +11,7 @@
     │   ├── ExtractionError    a reading's path or transform failed
     │   └── ShapeViolation     the RDF breaks the SHACL shapes
     ├── CommandError           a command is unknown or its value has the wrong type
+    │   └── CommandNotFound    no such thing, or none of its mappings declares the command
     ├── AdapterError           a transport failed (broker down, port taken)
     ├── StoreError             the RDF store failed
     ├── QueryError             a SPARQL query is malformed, refused or too expensive
@@ -96,6 +97,10 @@ class ShapeViolation(PayloadError):
 
 class CommandError(TranslatorError):
     """A command cannot be rendered: unknown name, thing or ill-typed value."""
+
+
+class CommandNotFound(CommandError):
+    """The thing is unknown, or no mapping that describes it declares the command (404)."""
 
 
 class AdapterError(TranslatorError):

@@ -31,6 +31,8 @@ class Metrics:
     stream_sent: Counter = field(init=False)
     stream_dropped: Counter = field(init=False)
     stream_evicted: Counter = field(init=False)
+    commands: Counter = field(init=False)
+    commands_in_flight: Gauge = field(init=False)
 
     def __post_init__(self) -> None:
         def add(name: str, metric: object) -> None:
@@ -120,6 +122,23 @@ class Metrics:
                 "translator_stream_evicted",
                 "Stream clients disconnected for falling too far behind",
                 ["transport"],
+                registry=reg,
+            ),
+        )
+        add(
+            "commands",
+            Counter(
+                "translator_commands",
+                "Commands by the status they reached (refused: 4xx, nothing sent)",
+                ["status"],
+                registry=reg,
+            ),
+        )
+        add(
+            "commands_in_flight",
+            Gauge(
+                "translator_commands_in_flight",
+                "Commands pending or sent, waiting for confirmation",
                 registry=reg,
             ),
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,12 +23,14 @@ from translator.adapters.base import Adapter
 from translator.adapters.broker import EmbeddedBroker
 from translator.adapters.coap import CoapAdapter
 from translator.adapters.http import ingest_router
+from translator.adapters.http_client import HttpCommandClient
 from translator.adapters.mqtt import MqttAdapter, MqttSettings
 from translator.api.app import create_app
 from translator.api.auth import Authenticator, check_listen_address, require
 from translator.api.deadletters import dead_letter_router
 from translator.api.health import health_router
 from translator.api.sparql import sparql_router
+from translator.api.things import things_router
 from translator.errors import AdapterError
 from translator.metrics import Metrics
 from translator.ontology.files import ontology_dir
@@ -43,10 +45,15 @@ from translator.stream import (
     websocket_router,
 )
 from translator.stream.context import CONTEXT_PATH
+from translator.twin.commands import CommandSender, CommandService
 from translator.twin.deadletter import DeadLetterStore
+from translator.twin.descriptions import ThingDescriber
 from translator.twin.intake import Intake
 from translator.twin.paths import open_dead_letters, open_store
 from translator.twin.store import TwinStore
+from translator.twin.things import ThingDirectory
+from translator.values import Protocol
+from translator.viewer.routes import load_viewer, viewer_router
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +78,8 @@ class Running:
     adapters: dict[str, Adapter] = field(default_factory=dict)
     hub: Hub | None = None
     republisher: Republisher | None = None
+    things: ThingDirectory | None = None
+    commands: CommandService | None = None
 
 
 class Service:
@@ -121,7 +130,22 @@ class Service:
     ) -> Running:
         settings = self.settings
         adapters = self._adapters(pipeline, intake, broker)
-        server = self._http_server(intake, letters, metrics, adapters, hub, store)
+        things = await asyncio.to_thread(ThingDirectory.load, store)
+        intake.add_listener(things.learn)
+        http_commands = HttpCommandClient(settings.commands.http)
+        commands = self._command_service(pipeline, things, adapters, http_commands, metrics)
+        intake.add_listener(commands.observe)
+        describer = ThingDescriber(pipeline.vocabulary.properties)
+        server = self._http_server(
+            intake,
+            letters,
+            metrics,
+            adapters,
+            hub,
+            store,
+            commands,
+            [things_router(things, store, pipeline.mappings, describer, commands)],
+        )
         async with asyncio.TaskGroup() as group:
             writer = group.create_task(intake.run(), name="intake-writer")
             tasks = [group.create_task(a.run(), name=f"adapter-{n}") for n, a in adapters.items()]
@@ -148,6 +172,8 @@ class Service:
                 adapters=adapters,
                 hub=hub,
                 republisher=republisher,
+                things=things,
+                commands=commands,
             )
             logger.info("ready", extra={"http": running.http_url, "mqtt": running.mqtt_url})
             if on_ready is not None:
@@ -158,6 +184,8 @@ class Service:
             for adapter in adapters.values():
                 await adapter.stop()
             await asyncio.gather(*tasks)
+            commands.close()
+            await http_commands.close()
             await intake.stop()
             await writer
             if server is not None and http is not None:
@@ -188,6 +216,8 @@ class Service:
         adapters: dict[str, Adapter],
         hub: Hub,
         store: TwinStore,
+        commands: CommandService | None = None,
+        more_routers: Sequence[APIRouter] = (),
     ) -> uvicorn.Server | None:
         settings = self.settings
         if "http" not in settings.adapters:
@@ -205,7 +235,9 @@ class Service:
             dead_letter_router(letters),
             sparql_router(store, settings.sparql),
             health_router(metrics, lambda: _health(adapters, intake)),
-            *self._stream_routers(hub, metrics),
+            *self._stream_routers(hub, metrics, commands),
+            *self._viewer_routers(store),
+            *more_routers,
         ]
         config = uvicorn.Config(
             create_app(routers, authenticator=Authenticator.from_settings(settings.auth)),
@@ -215,8 +247,38 @@ class Service:
             access_log=False,
             lifespan="off",
             ws_max_size=WS_MAX_BYTES,
+            ws_per_message_deflate=settings.stream.compress,  # per client: costly in fan-out
         )
         return uvicorn.Server(config)
+
+    def _command_service(
+        self,
+        pipeline: Pipeline,
+        things: ThingDirectory,
+        adapters: dict[str, Adapter],
+        http_commands: HttpCommandClient,
+        metrics: Metrics,
+    ) -> CommandService:
+        """Commands go out through the MQTT and CoAP adapters and the HTTP command client."""
+        senders: dict[Protocol, CommandSender] = {Protocol.HTTP: http_commands}
+        for protocol in (Protocol.MQTT, Protocol.COAP):
+            if protocol.value in adapters:
+                senders[protocol] = adapters[protocol.value]
+        return CommandService(
+            pipeline.mappings,
+            things,
+            senders,
+            metrics=metrics,
+            confirm_timeout_s=self.settings.commands.confirm_timeout_s,
+            history=self.settings.commands.history,
+        )
+
+    def _viewer_routers(self, store: TwinStore) -> list[APIRouter]:
+        """``/viewer``: reads the bundle and the scene file and writes the scene placements
+        (once, before the server starts, so blocking here delays nothing that runs)."""
+        if not self.settings.viewer.enabled:
+            return []
+        return [viewer_router(load_viewer(self.settings.viewer, store))]
 
     @contextlib.asynccontextmanager
     async def _broker(self) -> AsyncIterator[EmbeddedBroker | None]:
@@ -269,12 +331,22 @@ class Service:
         intake.add_listener(hub.publish)
         return hub
 
-    def _stream_routers(self, hub: Hub, metrics: Metrics) -> list[APIRouter]:
+    def _stream_routers(
+        self, hub: Hub, metrics: Metrics, commands: CommandService | None = None
+    ) -> list[APIRouter]:
         stream = self.settings.stream
         guard = require("stream", query_token=True)
         return [
             context_router(),
-            websocket_router(hub, stream, metrics, guard=guard, actuate=require("actuate")),
+            websocket_router(
+                hub,
+                stream,
+                metrics,
+                guard=guard,
+                actuate=require("actuate"),
+                commands=commands.handle if commands is not None else None,
+                follow=_final_status(commands) if commands is not None else None,
+            ),
             sse_router(hub, stream, metrics, guard=guard),
         ]
 
@@ -294,6 +366,15 @@ class Service:
             qos=stream.republish_qos,
             queue_size=stream.republish_queue,
         )
+
+
+def _final_status(commands: CommandService) -> Callable[[str], Awaitable[dict[str, Any]]]:
+    """What the WebSocket awaits to report a command's final status (confirmed, timed out)."""
+
+    async def final(command_id: str) -> dict[str, Any]:
+        return (await commands.wait(command_id)).as_dict()
+
+    return final
 
 
 async def _stop_stream(

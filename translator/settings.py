@@ -23,6 +23,7 @@ from pydantic_settings import (
 )
 
 from translator.adapters.coap import CoapSettings
+from translator.adapters.http_client import HttpCommandSettings
 from translator.adapters.mqtt import MqttSettings
 from translator.errors import ConfigError
 
@@ -100,6 +101,7 @@ class SparqlSettings(_Group):
 
     timeout_s: float = Field(10.0, gt=0, le=3600, description="Longest a query may run.")
     max_rows: int = Field(10_000, ge=1, description="Rows (or triples) returned at most.")
+    workers: int = Field(4, ge=1, le=64, description="Queries evaluated at once; others wait.")
 
 
 class StreamSettings(_Group):
@@ -115,6 +117,9 @@ class StreamSettings(_Group):
         10_000, ge=0, le=10_000_000, description="Recent messages kept for Last-Event-ID resume."
     )
     heartbeat_s: float = Field(15.0, gt=0, le=3600, description="SSE keep-alive comment period.")
+    compress: bool = Field(
+        False, description="Accept WebSocket permessage-deflate (less bandwidth, more CPU)."
+    )
     context_url: str | None = Field(
         None, description="The messages' @context; unset: this server's /context.jsonld."
     )
@@ -125,6 +130,33 @@ class StreamSettings(_Group):
     republish_qos: int = Field(1, ge=0, le=2, description="QoS of the republished messages.")
     republish_queue: int = Field(
         10_000, ge=1, description="(thing, property) pairs waiting to be republished at most."
+    )
+
+
+class CommandSettings(_Group):
+    """Commands to devices: confirmation timeout, history kept, where HTTP commands go."""
+
+    confirm_timeout_s: float = Field(
+        10.0, gt=0, le=3600, description="No confirming reading within this: timed-out."
+    )
+    history: int = Field(
+        1000, ge=1, le=1_000_000, description="Command records kept in memory (oldest go)."
+    )
+    http: HttpCommandSettings = HttpCommandSettings()
+
+
+class ViewerSettings(_Group):
+    """The 3D web viewer at ``/viewer`` (docs/viewer.md)."""
+
+    enabled: bool = Field(True, description="Serve the viewer at /viewer.")
+    scene_file: Path | None = Field(
+        None, description="Scene file (YAML): the GLB and thing placements; unset: a floor grid."
+    )
+    stale_after_s: float = Field(
+        30.0, gt=0, le=86_400, description="A thing with no reading for this long fades."
+    )
+    history_minutes: float = Field(
+        10.0, gt=0, le=10_080, description="How far back a thing's sparklines reach."
     )
 
 
@@ -159,6 +191,8 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     sparql: SparqlSettings = SparqlSettings()
     stream: StreamSettings = StreamSettings()
+    commands: CommandSettings = CommandSettings()
+    viewer: ViewerSettings = ViewerSettings()
 
     @field_validator("config_file")
     @classmethod

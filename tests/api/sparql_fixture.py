@@ -1,20 +1,18 @@
 """The SPARQL fixture data set: real vendor payloads through the real pipeline into a store.
 
-Six things on a simulated morning (2026-11-25, 10:00–12:00 UTC), all over MQTT:
+Six things on a simulated morning (2026-11-25, 10:00 to 12:00 UTC), all over MQTT:
 
-| thing | mapping | area | messages |
-| --- | --- | --- | --- |
-| ``urn:dev:zigbee2mqtt:living_room_sensor`` | ``site-living-room`` | living-room | every 15 min, 10:00–12:00 |
-| ``urn:dev:zigbee2mqtt:kitchen_sensor`` | ``site-kitchen`` | kitchen | every 15 min, 10:00–12:00 |
-| ``urn:dev:zigbee2mqtt:bedroom_sensor`` | ``zigbee2mqtt-climate`` | – | 10:00 only |
-| ``urn:dev:zigbee2mqtt:front_door`` | ``zigbee2mqtt-contact`` | – | 10:00 and 11:30 |
-| ``urn:dev:zigbee2mqtt:coffee_machine`` | ``zigbee2mqtt-plug`` | – | 10:00 (on), 10:30 (off) |
-| ``urn:dev:tasmota:garage_probe`` | ``tasmota-sensor`` | – | 10:00, 10:30, 11:00 (°F) |
+* ``urn:dev:zigbee2mqtt:living_room_sensor`` (``site-living-room``, area living-room) and
+  ``urn:dev:zigbee2mqtt:kitchen_sensor`` (``site-kitchen``, area kitchen): every 15 minutes;
+* ``urn:dev:zigbee2mqtt:bedroom_sensor`` (``zigbee2mqtt-climate``): 10:00 only;
+* ``urn:dev:zigbee2mqtt:front_door`` (``zigbee2mqtt-contact``): 10:00 and 11:30;
+* ``urn:dev:zigbee2mqtt:coffee_machine`` (``zigbee2mqtt-plug``): 10:00 (on), 10:30 (off);
+* ``urn:dev:tasmota:garage_probe`` (``tasmota-sensor``, in degrees F): 10:00, 10:30, 11:00.
 
 The two site mappings (``fixtures/mappings``) pin climate sensors to an area; the others
 are the shipped mappings. Values follow simple formulas so the expected rows are easy to
-check by hand (``living_room_sensor`` at step i: 21 + 0.25 i °C; ``kitchen_sensor``:
-23 + 0.5 i °C; both 3000 − 5 i mV of battery).
+check by hand (``living_room_sensor`` at step i: 21 + 0.25 i degC; ``kitchen_sensor``:
+23 + 0.5 i degC; both 3000 - 5 i mV of battery).
 """
 
 from __future__ import annotations

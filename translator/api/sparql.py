@@ -5,8 +5,9 @@ query as an ``application/sparql-query`` body; ``default-graph-uri`` / ``named-g
 name the dataset (in the URL, or in the form). Without them the default graph is the union
 of all graphs and the project prefixes are predeclared (docs/rdf-model.md). Results are
 negotiated (``translator.api.sparql_formats``) and serialized by pyoxigraph through
-``translator.twin.query``. Queries run off the event loop, with the ``sparql`` settings'
-timeout and row cap; a capped answer says so in ``X-Result-Truncated: true``.
+``translator.twin.query``. Queries run off the event loop in the endpoint's own threads
+(``sparql.workers``; ``translator.twin.endpoint``), with the ``sparql`` settings' timeout
+and row cap; a capped answer says so in ``X-Result-Truncated: true``.
 A browser asking for ``text/html`` without a query gets the query page.
 
 Updates: ``POST /sparql/update`` (form ``update=…`` or an ``application/sparql-update``
@@ -30,6 +31,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Annotated, Any, Final
 from urllib.parse import parse_qs
@@ -48,12 +50,12 @@ from translator.api.sparql_formats import (
 from translator.api.sparql_page import page_headers, query_page
 from translator.errors import QueryError, StoreError
 from translator.settings import SparqlSettings
-from translator.twin.dataset import (
+from translator.twin.endpoint import (
+    MAX_ERROR_CHARS,
     Dataset,
     graph_iris,
     keywords,
-    names_dataset,
-    query_dataset,
+    protocol_query,
     run_update,
 )
 from translator.twin.query import media_type, serialize_result
@@ -63,7 +65,7 @@ from translator.twin.store import TwinStore
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES: Final = 1024 * 1024
-GRACE_S: Final = 2.0  # past the store's own deadline, the response stops waiting anyway
+GRACE_S: Final = 2.0  # past the query's own deadline (and a queue wait) the response gives up
 FORM: Final = "application/x-www-form-urlencoded"
 QUERY_BODY: Final = "application/sparql-query"
 UPDATE_BODY: Final = "application/sparql-update"
@@ -100,6 +102,9 @@ class SparqlEndpoint:
     def __init__(self, store: TwinStore, settings: SparqlSettings) -> None:
         self._store = store
         self._settings = settings
+        # its own threads: slow queries wait here, never in the loop's default executor
+        # that the intake's store writes use
+        self._pool = ThreadPoolExecutor(settings.workers, thread_name_prefix="sparql-http")
 
     async def answer(self, request: QueryRequest, ranges: list[MediaRange]) -> Response:
         """Run the query and serialize its result as the client asked.
@@ -113,7 +118,8 @@ class SparqlEndpoint:
         started = time.monotonic()
         try:
             async with asyncio.timeout(timeout + GRACE_S):
-                answer = await asyncio.to_thread(self._answer, request, ranges)
+                loop = asyncio.get_running_loop()
+                answer = await loop.run_in_executor(self._pool, self._answer, request, ranges)
         except NotAcceptable as err:
             raise _not_acceptable() from err
         except (QueryError, TimeoutError) as err:
@@ -144,13 +150,13 @@ class SparqlEndpoint:
         return Answer(serialize_result(result, fmt), media_type(result, fmt), truncated)
 
     def _run(self, request: QueryRequest) -> QueryResult:
-        limits: dict[str, Any] = {
-            "timeout_s": self._settings.timeout_s,
-            "max_rows": self._settings.max_rows,
-        }
-        if request.dataset or names_dataset(request.sparql):
-            return query_dataset(self._store, request.sparql, request.dataset, **limits)
-        return self._store.query(request.sparql, **limits)
+        return protocol_query(
+            self._store,
+            request.sparql,
+            request.dataset,
+            timeout_s=self._settings.timeout_s,
+            max_rows=self._settings.max_rows,
+        )
 
     async def update(self, sparql: str) -> None:
         """Apply an update (admin).
@@ -159,7 +165,9 @@ class SparqlEndpoint:
             HTTPException: 400 when malformed or refused, 503 when the store fails.
         """
         try:
-            await asyncio.to_thread(run_update, self._store, sparql)
+            await asyncio.get_running_loop().run_in_executor(
+                self._pool, run_update, self._store, sparql
+            )
         except QueryError as err:
             raise HTTPException(400, str(err)) from err
         except StoreError as err:
@@ -190,11 +198,11 @@ def sparql_router(store: TwinStore, settings: SparqlSettings) -> APIRouter:
         ] = None,
     ) -> Response:
         ranges = parse_accept(request.headers.get("accept"))
-        if query is None:
-            if wants_html(ranges):
-                return HTMLResponse(query_page(), headers=page_headers())
-            raise HTTPException(400, "missing the 'query' parameter (SPARQL 1.1 Protocol)")
+        if query is None and wants_html(ranges):  # the page holds no data: no token needed
+            return HTMLResponse(query_page(), headers=page_headers())
         await read(request)
+        if query is None:
+            raise HTTPException(400, "missing the 'query' parameter (SPARQL 1.1 Protocol)")
         dataset = _dataset(default_graph_uri or [], named_graph_uri or [])
         return await endpoint.answer(QueryRequest(_text(query, "query"), dataset), ranges)
 
@@ -305,6 +313,9 @@ def _dataset(default_graphs: list[str], named_graphs: list[str]) -> Dataset:
 
 
 def _with_hint(message: str, sparql: str) -> str:
+    """The first line of ``message``, cut to a readable length, and a hint for updates."""
+    lines = message.splitlines() or ["invalid SPARQL query"]
+    message = lines[0] if len(lines[0]) <= MAX_ERROR_CHARS else lines[0][:MAX_ERROR_CHARS] + " …"
     words = keywords(sparql)
     if words & UPDATE_WORDS and not words & QUERY_WORDS:
         return f"{message} (this looks like an update: POST it to /sparql/update, admin scope)"

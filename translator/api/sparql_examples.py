@@ -34,8 +34,7 @@ SELECT ?thing ?property ?value ?unit ?time WHERE {
            sosa:resultTime ?time .
     OPTIONAL { ?state qudt:unit ?unit }
   }
-}
-ORDER BY ?thing ?property"""
+}"""
 
 HISTORY_WINDOW = """\
 SELECT ?time ?value ?unit WHERE {
@@ -105,11 +104,11 @@ SELECT ?value ?observation ?protocol ?channel ?receivedAt ?payloadSha256
 CONVERSIONS = """\
 SELECT ?property ?sourceUnit ?unit (COUNT(?obs) AS ?observations)
        (MIN(?sourceValue) AS ?minSource) (MAX(?sourceValue) AS ?maxSource) WHERE {
-  ?obs sosa:observedProperty ?property ;
-       sosa:hasResult ?result .
   ?result tr:sourceUnit ?sourceUnit ;
           tr:sourceValue ?sourceValue ;
           qudt:unit ?unit .
+  ?obs sosa:hasResult ?result ;
+       sosa:observedProperty ?property .
 }
 GROUP BY ?property ?sourceUnit ?unit
 ORDER BY ?property ?sourceUnit"""
@@ -150,9 +149,7 @@ HAVING (MAX(?time) < "2026-11-25T11:00:00Z"^^xsd:dateTime)
 ORDER BY ?lastSeen ?thing"""
 
 PER_MAPPING = """\
-SELECT ?mapping ?version (COUNT(DISTINCT ?envelope) AS ?messages)
-       (COUNT(?obs) AS ?observations) WHERE {
-  ?obs prov:wasDerivedFrom ?envelope .
+SELECT ?mapping ?version (COUNT(?envelope) AS ?messages) WHERE {
   ?envelope tr:translatedBy ?plan .
   GRAPH <https://w3id.org/semantic-translator/graph/meta> {
     ?plan tr:mappingId ?mapping ;
@@ -202,7 +199,7 @@ EXAMPLES: Final[tuple[ExampleQuery, ...]] = (
         PROPERTIES_BY_KIND,
     ),
     ExampleQuery("silent-things", "Things with no reading since 11:00", "state", SILENT_THINGS),
-    ExampleQuery("per-mapping", "Messages and observations per mapping", "history", PER_MAPPING),
+    ExampleQuery("per-mapping", "Messages translated per mapping", "history", PER_MAPPING),
 )
 
 

@@ -26,6 +26,7 @@ from translator.devices import (
 )
 from translator.service import Running, Service
 from translator.settings import Settings
+from translator.viewer.placements import DEMO_SCENE_FILE
 
 SUMMARY = (
     "Live demo: embedded broker, CoAP + HTTP listeners, store, API and simulated devices "
@@ -64,6 +65,9 @@ def demo_settings(settings: Settings, args: argparse.Namespace) -> Settings:
             "broker": settings.broker.model_copy(update={"port": args.mqtt_port}),
             "coap": settings.coap.model_copy(update={"port": args.coap_port}),
             "http": settings.http.model_copy(update={"port": args.http_port}),
+            "viewer": settings.viewer.model_copy(
+                update={"scene_file": settings.viewer.scene_file or DEMO_SCENE_FILE}
+            ),
         }
     )
 

@@ -54,6 +54,7 @@ def print_addresses(console: Console, running: Running) -> None:
     """Where the running service can be reached."""
     rows = [
         ("API docs", f"{running.http_url}/docs" if running.http_url else None),
+        ("3D viewer", f"{running.http_url}/viewer/" if running.http_url else None),
         ("webhooks", f"{running.http_url}/ingest/{{path}}" if running.http_url else None),
         ("dead letters", f"{running.http_url}/dead-letters" if running.http_url else None),
         ("metrics", f"{running.http_url}/metrics" if running.http_url else None),

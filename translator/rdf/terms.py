@@ -81,3 +81,6 @@ TR_POSITION_Y: Final = NamedNode(TR + "positionY")
 TR_POSITION_Z: Final = NamedNode(TR + "positionZ")
 TR_MODEL: Final = NamedNode(TR + "model")
 TR_SCENE_NODE: Final = NamedNode(TR + "sceneNode")
+
+TR_REGISTERED_BY: Final = NamedNode(TR + "registeredBy")
+TR_VARIABLE: Final = NamedNode(TR + "variable")

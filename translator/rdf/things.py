@@ -29,8 +29,10 @@ from translator.rdf.terms import (
     TR_POSITION_X,
     TR_POSITION_Y,
     TR_POSITION_Z,
+    TR_REGISTERED_BY,
     TR_SCENE_NODE,
     TR_SOURCE_FILE,
+    TR_VARIABLE,
 )
 from translator.values import ThingInfo
 
@@ -75,6 +77,28 @@ def thing_quads(info: ThingInfo) -> list[Quad]:
         if placement.node is not None:
             quads.append(Quad(thing, TR_SCENE_NODE, Literal(placement.node), THINGS))
     return quads
+
+
+def registration_quads(info: ThingInfo) -> list[Quad]:
+    """How the thing was registered: the mapping that described it and its template variables.
+
+    ``tr:registeredBy "mapping-id"`` and one ``tr:variable "name=value"`` per variable (names
+    are identifiers, so the first ``=`` splits them); the command path renders vendor channels
+    from them. Raises ``ExtractionError`` like ``thing_quads`` for a bad thing IRI.
+    """
+    thing = named_node(info.iri, "thing", info.mapping_id)
+    quads = [Quad(thing, TR_REGISTERED_BY, Literal(info.mapping_id), THINGS)]
+    quads += (
+        Quad(thing, TR_VARIABLE, Literal(f"{name}={value}"), THINGS)
+        for name, value in info.variables
+    )
+    return quads
+
+
+def parse_variable(text: str) -> tuple[str, str] | None:
+    """``"device=kitchen_plug"`` → ``("device", "kitchen_plug")``; ``None`` without ``=``."""
+    name, sign, value = text.partition("=")
+    return (name, value) if sign and name else None
 
 
 def mapping_quads(mapping_id: str, version: str, file: str | Path | None = None) -> list[Quad]:

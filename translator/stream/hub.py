@@ -73,6 +73,10 @@ class _Subscriber:
     sink: EventSink
     filter: StreamFilter
     latest_only: bool
+    everything: bool = False  # the filter accepts all: skip it on the hot path
+
+    def __post_init__(self) -> None:
+        self.everything = self.filter.accepts_all
 
 
 class Hub:
@@ -168,11 +172,14 @@ class Hub:
         self._ring.append(event)
         newest = self._remember(event)
         gone = False
-        for subscriber in self._subscribers:
-            if subscriber.sink.closed:
+        for subscriber in self._subscribers:  # the hot loop: O(subscribers) per reading
+            sink = subscriber.sink
+            if sink.closed:
                 gone = True
-            elif (newest or not subscriber.latest_only) and subscriber.filter.matches(event):
-                subscriber.sink.offer(event)
+            elif subscriber.latest_only and not newest:
+                continue
+            elif subscriber.everything or subscriber.filter.matches(event):
+                sink.offer(event)
         if gone:
             self._subscribers = [s for s in self._subscribers if not s.sink.closed]
 

@@ -70,7 +70,7 @@ class ClientQueue:
         self._on_drop = on_drop
         self._on_evict = on_evict
         self._wake = wake or asyncio.Event()  # shared when the consumer waits on more than us
-        self._closed = False
+        self.closed = False  # client gone, evicted or shut down
         self.dropped = 0  # total, for this client's life
         self.evicted = False
         self._unreported = 0  # drops the client has not been told about yet
@@ -79,14 +79,9 @@ class ClientQueue:
     def __len__(self) -> int:
         return len(self._items)
 
-    @property
-    def closed(self) -> bool:
-        """Whether the queue was closed (client gone or evicted)."""
-        return self._closed
-
     def offer(self, event: StreamEvent) -> None:
         """Append ``event``; if full, drop the oldest message first (counted)."""
-        if self._closed:
+        if self.closed:
             return
         if len(self._items) >= self._maxsize:
             self._items.popleft()
@@ -105,7 +100,7 @@ class ClientQueue:
     async def take(self, limit: int) -> list[StreamEvent]:
         """Wait for at least one message, then take up to ``limit``; ``[]`` once closed."""
         while not self._items:
-            if self._closed:
+            if self.closed:
                 return []
             self._wake.clear()
             await self._wake.wait()
@@ -113,7 +108,7 @@ class ClientQueue:
 
     def take_nowait(self, limit: int) -> list[StreamEvent]:
         """Take up to ``limit`` messages without waiting (maybe none)."""
-        if self._closed or not self._items:
+        if self.closed or not self._items:
             return []
         self._in_a_row = 0
         count = min(limit, len(self._items))
@@ -126,7 +121,7 @@ class ClientQueue:
 
     def close(self) -> None:
         """Stop taking messages and wake the consumer."""
-        self._closed = True
+        self.closed = True
         self._items.clear()
         self._wake.set()
 
@@ -141,21 +136,16 @@ class CoalescingQueue:
         self._maxsize = maxsize
         self._on_drop = on_drop
         self._wake = asyncio.Event()
-        self._closed = False
+        self.closed = False  # at shutdown
         self.dropped = 0
         self.coalesced = 0  # messages replaced by a newer one before they were published
 
     def __len__(self) -> int:
         return len(self._items)
 
-    @property
-    def closed(self) -> bool:
-        """Whether the queue was closed."""
-        return self._closed
-
     def offer(self, event: StreamEvent) -> None:
         """Keep ``event`` as the pending message of its (thing, property)."""
-        if self._closed:
+        if self.closed:
             return
         key = (event.thing, event.property)
         if key in self._items:
@@ -170,7 +160,7 @@ class CoalescingQueue:
     async def get(self) -> StreamEvent | None:
         """The next pending message, waiting for one; ``None`` once closed and empty."""
         while not self._items:
-            if self._closed:
+            if self.closed:
                 return None
             self._wake.clear()
             await self._wake.wait()
@@ -179,5 +169,5 @@ class CoalescingQueue:
 
     def close(self) -> None:
         """Let the consumer finish what is pending, then see ``None``."""
-        self._closed = True
+        self.closed = True
         self._wake.set()

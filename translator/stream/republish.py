@@ -75,6 +75,11 @@ class Republisher:
         self.failed = 0
 
     @property
+    def prefix(self) -> str:
+        """The root of the topic tree."""
+        return self._prefix
+
+    @property
     def queue(self) -> CoalescingQueue:
         """The pending messages (for tests and metrics)."""
         return self._queue
@@ -117,6 +122,4 @@ class Republisher:
         now = time.monotonic()
         if now - self._last_warning >= WARN_EVERY_S:
             self._last_warning = now
-            logger.warning(
-                "republish to %s failed (%s); %d failed so far", topic, err, self.failed
-            )
+            logger.warning("republish to %s failed (%s); %d failed so far", topic, err, self.failed)

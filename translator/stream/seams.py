@@ -3,7 +3,9 @@
 * ``Guard``: a FastAPI dependency that admits a connection or raises (``HTTPException`` for
   HTTP, ``WebSocketException`` for a socket) — ``translator.api.auth.require(scope)`` fits.
 * ``CommandHandler``: submits a ``Command`` and returns its record (a mapping with at least
-  ``status``), or raises ``CommandError`` when the command is unknown or ill-typed.
+  ``status``, and ``id``), or raises ``CommandError`` when the command is unknown or ill-typed.
+* ``CommandFollow``: given a record's ``id``, waits until the command is done (confirmed,
+  failed, timed out) and returns its final record.
 * ``Publisher``: publishes one MQTT message — ``MqttAdapter`` fits.
 """
 
@@ -18,6 +20,7 @@ from translator.values import Command
 
 Guard = Callable[[HTTPConnection], Awaitable[object]]
 CommandHandler = Callable[[Command], Awaitable[Mapping[str, Any]]]
+CommandFollow = Callable[[str], Awaitable[Mapping[str, Any]]]
 
 
 class Publisher(Protocol):

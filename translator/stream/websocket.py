@@ -13,7 +13,9 @@ dropped in a row is disconnected with close code 1013 (try again later).
 Auth and commands are handed in by the service (this layer does not know the API layer):
 ``guard`` is a FastAPI dependency run before the socket is accepted (scope ``stream``);
 ``actuate`` is awaited with the socket before each command (scope ``actuate``) and refuses
-by raising ``WebSocketException``; ``commands`` submits a ``Command`` and returns its record.
+by raising ``WebSocketException``; ``commands`` submits a ``Command`` and returns its record,
+sent as a ``command-status`` frame; ``follow`` then waits for the command's final status
+(``confirmed``, ``timed-out`` …), sent as a second ``command-status`` frame.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from typing import Final
+from collections.abc import Mapping
+from typing import Any, Final
 
 from fastapi import APIRouter, Depends, WebSocket, WebSocketException
 from pydantic import ValidationError
@@ -47,7 +50,7 @@ from translator.stream.protocol import (
     status_frame,
 )
 from translator.stream.queues import ClientQueue
-from translator.stream.seams import CommandHandler, Guard
+from translator.stream.seams import CommandFollow, CommandHandler, Guard
 from translator.values import Command
 
 logger = logging.getLogger(__name__)
@@ -56,7 +59,9 @@ TRANSPORT: Final = "websocket"
 OUTBOX_LIMIT: Final = 64  # answers waiting to be sent before the reader pauses
 COMMANDS_IN_FLIGHT: Final = 16  # per socket
 CLOSE_TIMEOUT_S: Final = 2.0
+FRAMES_PER_TURN: Final = 16  # frames a writer sends before it yields the loop
 TRY_AGAIN_LATER: Final = 1013
+FOLLOWED: Final = frozenset({"pending", "sent"})  # statuses that may still change
 
 
 def websocket_router(
@@ -67,6 +72,7 @@ def websocket_router(
     guard: Guard | None = None,
     actuate: Guard | None = None,
     commands: CommandHandler | None = None,
+    follow: CommandFollow | None = None,
 ) -> APIRouter:
     """The ``/stream`` WebSocket route."""
     router = APIRouter(tags=["stream"])
@@ -76,7 +82,7 @@ def websocket_router(
     async def stream(websocket: WebSocket) -> None:
         await websocket.accept()
         connection = Connection(
-            websocket, hub, settings, metrics, actuate=actuate, commands=commands
+            websocket, hub, settings, metrics, actuate=actuate, commands=commands, follow=follow
         )
         await connection.run()
 
@@ -95,6 +101,7 @@ class Connection:
         *,
         actuate: Guard | None = None,
         commands: CommandHandler | None = None,
+        follow: CommandFollow | None = None,
     ) -> None:
         self._ws = websocket
         self._hub = hub
@@ -102,6 +109,7 @@ class Connection:
         self._metrics = metrics
         self._actuate = actuate
         self._commands = commands
+        self._follow = follow
         self._prefix = context_prefix(context_url(websocket, settings.context_url))
         self._wake = asyncio.Event()  # set by the queue's offers and by posted answers
         self._outbox: deque[bytes] = deque()
@@ -128,10 +136,11 @@ class Connection:
                 task.cancel()
             await asyncio.gather(reader, writer, evicted, *self._tasks, return_exceptions=True)
             gauge.dec()
+        for task in (reader, writer):
+            if not task.cancelled() and task.exception() is not None:
+                logger.error("%s failed", task.get_name(), exc_info=task.exception())
         if self._evicted.is_set():
             await self._close(TRY_AGAIN_LATER, "too slow: messages were dropped, reconnect")
-        elif not writer.cancelled() and writer.exception() is not None:
-            logger.error("stream writer failed", exc_info=writer.exception())
 
     async def _close(self, code: int, reason: str) -> None:
         # a client that reads nothing cannot take a close frame either: do not wait forever
@@ -225,6 +234,22 @@ class Connection:
             self._post(error_frame("the command failed on the server", request.id))
             return
         self._post(status_frame(request.id, record))
+        await self._follow_up(request, record)
+
+    async def _follow_up(self, request: CommandRequest, record: Mapping[str, Any]) -> None:
+        """Send the final status too (confirmed, timed out …) when it comes later."""
+        command_id = record.get("id")
+        if self._follow is None or record.get("status") not in FOLLOWED:
+            return
+        if not isinstance(command_id, str):
+            return
+        try:
+            final = await self._follow(command_id)
+        except CommandError as err:  # e.g. gone from the service's bounded history
+            logger.debug("cannot follow command %s: %s", command_id, err)
+            return
+        if final.get("status") != record.get("status"):
+            self._post(status_frame(request.id, final))
 
     def _post(self, frame: bytes) -> None:
         self._outbox.append(frame)
@@ -235,6 +260,7 @@ class Connection:
     # -- writing ----------------------------------------------------------------------------
 
     async def _write(self) -> None:
+        sent = 0
         try:
             while True:
                 self._wake.clear()
@@ -243,6 +269,11 @@ class Connection:
                     await self._wake.wait()
                     continue
                 await self._ws.send_text(frame.decode())
+                sent += 1
+                if sent % FRAMES_PER_TURN == 0:
+                    # a send into a writable socket never yields: let the other clients,
+                    # and ingest, have the loop now and then while this one catches up
+                    await asyncio.sleep(0)
         except (WebSocketDisconnect, OSError, RuntimeError):
             return  # the client went away mid-send (starlette raises RuntimeError after close)
 

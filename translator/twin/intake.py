@@ -26,9 +26,13 @@ from translator.values import Envelope, Rejected, Translated
 logger = logging.getLogger(__name__)
 
 Outcome = Translated | Rejected
+YIELD_EVERY = 16  # submissions between two yields to the event loop, see ``submit``
 Listener = Callable[[Translated], None]
 """Told of each translated envelope right after translation (before the store has it); must
 not block or await: the stream hub and the command tracker hand it on in O(1) per reader."""
+WrittenListener = Callable[[Sequence[Translated]], None]
+"""Told of each batch of translated envelopes right after the store wrote it (``bench.ingest``
+measures publish→stored latency with it); runs on the event loop, must not block or await."""
 
 
 class Intake:
@@ -54,11 +58,17 @@ class Intake:
         self._buffer: asyncio.Queue[Outcome] = asyncio.Queue(maxsize=batch_size * 4)
         self._stopping = asyncio.Event()
         self._listeners: list[Listener] = list(listeners)
+        self._since_yield = 0
+        self._written_listeners: list[WrittenListener] = []
         self.written = 0
 
     def add_listener(self, listener: Listener) -> None:
         """Tell ``listener`` of every envelope translated from now on."""
         self._listeners.append(listener)
+
+    def add_written_listener(self, listener: WrittenListener) -> None:
+        """Tell ``listener`` of every batch of translated envelopes once the store has it."""
+        self._written_listeners.append(listener)
 
     def sink(self, adapter: str) -> EnvelopeSink:
         """The callable an adapter hands its envelopes to (``adapter`` labels the metrics)."""
@@ -77,6 +87,12 @@ class Intake:
         if isinstance(outcome, Translated):
             self._notify(outcome)
         await self._buffer.put(outcome)
+        self._since_yield += 1
+        if self._since_yield >= YIELD_EVERY:
+            # an adapter draining a burst never yields by itself (nothing here waits while
+            # the buffer has room): let the stream's writers and the HTTP API run meanwhile
+            self._since_yield = 0
+            await asyncio.sleep(0)
         self._metrics.queue_depth.labels("store").set(self._buffer.qsize())
         if isinstance(outcome, Rejected):
             self._metrics.rejected.labels(adapter, outcome.stage).inc()
@@ -140,3 +156,12 @@ class Intake:
         self._metrics.store_batch_seconds.observe(time.perf_counter() - started)
         self._metrics.queue_depth.labels("store").set(self._buffer.qsize())
         self.written += len(batch)
+        if translated:
+            self._notify_written(translated)
+
+    def _notify_written(self, translated: Sequence[Translated]) -> None:
+        for listener in self._written_listeners:
+            try:
+                listener(translated)
+            except Exception:  # a listener's bug must not stop ingest
+                logger.exception("intake written-listener %r failed", listener)

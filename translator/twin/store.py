@@ -235,6 +235,29 @@ class TwinStore:
     def _count_meta(self) -> int:
         return sum(1 for _ in self._db.quads_for_pattern(None, None, None, META))
 
+    def replace_graph(self, graph: NamedNode, quads: Iterable[Quad]) -> int:
+        """Make ``graph`` hold exactly ``quads`` (each quad's graph must be ``graph``).
+
+        For small graphs written at start (the viewer's scene placements). Returns how many
+        quads the graph holds afterwards.
+
+        Raises:
+            StoreError: the store is read-only or failed.
+        """
+        self._check_writable()
+        new = set(quads)
+        if any(quad.graph_name != graph for quad in new):
+            raise ValueError(f"every quad must be in the graph {graph}")
+        with self._lock:
+            try:
+                old = set(self._db.quads_for_pattern(None, None, None, graph))
+                self._db.extend(new - old)
+                for quad in old - new:
+                    self._db.remove(quad)
+            except OSError as err:
+                raise StoreError(f"writing the graph {graph} failed: {err}") from err
+        return len(new)
+
     def query(
         self,
         sparql: str,

@@ -3,8 +3,13 @@
 A ``CompiledShape`` runs in two modes. ``report`` collects one ``RawResult`` per failure (the
 top-level validation, and ``sh:property``, whose results are the nested shape's own). ``conforms``
 answers yes/no and stops at the first failure (``sh:node``, ``sh:not``, ``sh:and``, ``sh:or``,
-``sh:xone``, ``sh:qualifiedValueShape``). Shapes on a reference cycle are guarded: a
+``sh:xone``, ``sh:qualifiedValueShape``, and first of all the top level: a shape reports only
+for the focus nodes that do not conform). Shapes on a reference cycle are guarded: a
 (shape, node) pair met again while it is being evaluated is assumed to conform.
+
+``conforms`` starts as the generic ``CompiledShape.reference_conforms``; once every shape is
+compiled, ``conforming.specialize`` replaces it with one flat closure per shape, built from the
+constraints' ``each`` rules (what every value node must satisfy) and ``pin``s (sh:hasValue).
 """
 
 from __future__ import annotations
@@ -26,6 +31,57 @@ Failure: TypeAlias = tuple[Term | None, Path | None]
 Check: TypeAlias = Callable[[DataView, Term, Sequence[Term]], Sequence[Failure]]
 """``check(view, focus, value_nodes)`` → failures; empty when the constraint holds."""
 
+ValueTest: TypeAlias = Callable[[DataView, Term], bool]
+"""``test(view, value)``: whether one value node passes (whatever the focus and other values)."""
+
+
+@dataclass(frozen=True, slots=True)
+class KindRule:
+    """Each value node's Python type is one of ``kinds`` (sh:nodeKind)."""
+
+    kinds: frozenset[type]
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRule:
+    """Each value node is one of ``members`` (sh:in, sameTerm)."""
+
+    members: frozenset[Term]
+
+
+@dataclass(frozen=True, slots=True)
+class DatatypeRule:
+    """Each value node is a literal of ``datatype``, well-typed when ``checked`` (sh:datatype)."""
+
+    datatype: ox.NamedNode
+    checked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ClassRule:
+    """Each value node is a SHACL instance of ``cls`` in the data graph (sh:class)."""
+
+    cls: Term
+
+
+@dataclass(frozen=True, slots=True)
+class ShapeRule:
+    """Each value node conforms to ``shape`` (sh:node, sh:and), or does not (sh:not)."""
+
+    shape: CompiledShape
+    negated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TestRule:
+    """Each value node passes ``test`` (the other per-value components)."""
+
+    test: ValueTest
+
+
+ValueRule: TypeAlias = KindRule | MemberRule | DatatypeRule | ClassRule | ShapeRule | TestRule
+"""A demand on every value node on its own: the constraint holds iff every value meets it."""
+
 PASS: Final[Sequence[Failure]] = ()
 _UNBOUNDED: Final = 2**62
 
@@ -40,6 +96,8 @@ class Constraint:
     refs: tuple[CompiledShape, ...] = ()  # shapes this constraint evaluates
     cost: int = 1  # evaluation order in ``conforms`` mode: cheap checks first
     bounds: tuple[int, int] | None = None  # sh:minCount / sh:maxCount, folded into the shape
+    each: tuple[ValueRule, ...] = ()  # when set: ``check`` passes iff every value meets these
+    pin: Term | None = None  # when set: ``check`` passes iff this term is among the values
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -81,6 +139,7 @@ class CompiledShape:
         "recursive",
         "report",
         "severity",
+        "specialized",
     )
 
     def __init__(self, node: RdfTerm, key: int) -> None:
@@ -101,6 +160,7 @@ class CompiledShape:
         self.recursive = False
         self.conforms: Callable[[DataView, Term], bool] = self._conforms
         """Whether a node conforms to this shape (a result of any severity is a failure)."""
+        self.specialized = False
         self.report: Callable[[DataView, Term, list[RawResult]], None] = self._report
         """Append every result of validating a node against this shape to a list."""
 
@@ -147,6 +207,10 @@ class CompiledShape:
             return NO_TERMS if by_predicate is None else by_predicate.get(predicate, NO_TERMS)
         path = self.path
         return (focus,) if path is None else path.values(view, focus)
+
+    def reference_conforms(self, view: DataView, focus: Term) -> bool:
+        """The generic conformance test, unguarded (``conforming`` checks its closures by it)."""
+        return self._conforms(view, focus)
 
     def _conforms(self, view: DataView, focus: Term) -> bool:
         predicate = self.predicate  # value_nodes, inlined: this is the innermost loop
@@ -232,15 +296,21 @@ class TargetGroup:
     table: Mapping[Term, tuple[CompiledShape, ...]] = field(default_factory=dict)
 
     def run(self, view: DataView, out: list[RawResult]) -> None:
-        """Append the results of every shape in the group for every focus node."""
+        """Append the results of every shape in the group for every focus node.
+
+        A shape reports only for the focus nodes that do not conform: ``conforms`` is true
+        exactly when ``report`` would add nothing, and it stops at the first failure.
+        """
         shapes, table, path = self.shapes, self.table, self.path
         for focus in self.find_focus(view):
             for shape in shapes:
-                shape.report(view, focus, out)
+                if not shape.conforms(view, focus):
+                    shape.report(view, focus, out)
             if table:
                 for key in (focus,) if path is None else path.values(view, focus):
                     for shape in table.get(key, ()):
-                        shape.report(view, focus, out)
+                        if not shape.conforms(view, focus):
+                            shape.report(view, focus, out)
 
     def members(self) -> list[CompiledShape]:
         """Every shape of the group."""

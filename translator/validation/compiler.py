@@ -4,7 +4,8 @@ Passes: (1) refuse what the compiler does not implement (SHACL-SPARQL, custom co
 components, custom targets, unknown ``sh:`` parameters) by recording the reason, so callers
 use the pyshacl oracle; (2) find the shapes that have targets, as pyshacl does; (3) compile
 each shape and, on demand, every shape it references; (4) mark shapes on reference cycles;
-(5) run the look-ups that need every shape compiled (``sh:or``/``sh:xone`` dispatch tables).
+(5) run the look-ups that need every shape compiled (``sh:or``/``sh:xone`` dispatch tables);
+(6) specialise every shape's conformance test into one flat closure (``conforming``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from rdflib.collection import Collection
 
 from translator.rdf.namespaces import RDF, RDFS, SH, XSD
 from translator.validation.compiled import CompiledShape, CompiledShapes, Constraint, FocusFinder
+from translator.validation.conforming import specialize
 from translator.validation.dataview import DataView
 from translator.validation.dispatch import build_groups
 from translator.validation.pair_checks import PAIR_COMPONENTS
@@ -104,6 +106,7 @@ class ShapesCompiler:
             _mark_recursive(list(self._shapes.values()))
             for hook in self._hooks:
                 hook()
+            specialize(self._shapes.values())
             groups = build_groups(targeted)
         except (UnsupportedShapes, TermConversionError) as err:
             logger.info("shapes need the pyshacl oracle: %s", err)

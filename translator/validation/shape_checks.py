@@ -15,7 +15,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Final
 
-from translator.validation.compiled import PASS, Check, CompiledShape, Constraint, Failure
+from translator.validation.compiled import (
+    PASS,
+    Check,
+    CompiledShape,
+    Constraint,
+    Failure,
+    ShapeRule,
+    TestRule,
+)
 from translator.validation.dataview import DataView
 from translator.validation.dispatch import Dispatch
 from translator.validation.source import ComponentCompiler, ShapeSource
@@ -41,6 +49,7 @@ def compile_node(src: ShapeSource, shape: CompiledShape, param: RdfTerm) -> list
             lambda v: f"value {src.render(v)} does not conform to shape {name}",
             refs=(target,),
             cost=_SHAPE_COST,
+            each=(ShapeRule(target),),
         )
     ]
 
@@ -61,6 +70,7 @@ def compile_not(src: ShapeSource, shape: CompiledShape, param: RdfTerm) -> list[
             lambda v: f"value {src.render(v)} conforms to shape {name}, which it must not",
             refs=(target,),
             cost=_SHAPE_COST,
+            each=(ShapeRule(target, negated=True),),
         )
     ]
 
@@ -80,6 +90,7 @@ def compile_and(src: ShapeSource, shape: CompiledShape, param: RdfTerm) -> list[
             lambda v: f"value {src.render(v)} does not conform to all of the sh:and shapes",
             refs=members,
             cost=_SHAPE_COST,
+            each=tuple(ShapeRule(member) for member in members),
         )
     ]
 
@@ -90,7 +101,10 @@ def _logical_compiler(exactly_one: bool) -> ComponentCompiler:
         src.after_compile(dispatch.build)
 
         def any_conforms(view: DataView, node: Term) -> bool:
-            return any(alt.conforms(view, node) for alt in dispatch.candidates(view, node))
+            for alt in dispatch.candidates(view, node):  # noqa: SIM110 (a generator costs a frame)
+                if alt.conforms(view, node):
+                    return True
+            return False
 
         def one_conforms(view: DataView, node: Term) -> bool:
             hits = 0
@@ -115,6 +129,7 @@ def _logical_compiler(exactly_one: bool) -> ComponentCompiler:
                 lambda v: f"value {src.render(v)} conforms to {wording} of the alternatives",
                 refs=dispatch.alternatives,
                 cost=_SHAPE_COST,
+                each=(TestRule(test),),
             )
         ]
 

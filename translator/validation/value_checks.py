@@ -16,7 +16,19 @@ from typing import Any, Final
 import pyoxigraph as ox
 
 from translator.rdf.namespaces import RDF, RDFS, SH, XSD
-from translator.validation.compiled import PASS, Check, CompiledShape, Constraint, Failure
+from translator.validation.compiled import (
+    PASS,
+    Check,
+    ClassRule,
+    CompiledShape,
+    Constraint,
+    DatatypeRule,
+    Failure,
+    KindRule,
+    MemberRule,
+    TestRule,
+    ValueRule,
+)
 from translator.validation.dataview import DataView
 from translator.validation.literals import (
     KNOWN_DATATYPES,
@@ -63,6 +75,7 @@ def compile_class(src: ShapeSource, shape: CompiledShape, param: RdfTerm) -> lis
             each_value(test),
             lambda v: f"value {src.render(v)} is not an instance of {name}",
             cost=2,
+            each=(ClassRule(cls),),
         )
     ]
 
@@ -74,26 +87,23 @@ def compile_datatype(src: ShapeSource, shape: CompiledShape, param: RdfTerm) -> 
         raise UnsupportedShapes(f"sh:datatype {param!r} is not an IRI")
     # every lexical form is a valid xsd:string; language tags are checked by pyoxigraph
     checked = datatype.value in KNOWN_DATATYPES - {RDF + "langString", XSD + "string"}
+    any_literal = datatype.value == RDFS + "Literal"  # pyshacl's reading: every literal is one
 
-    def check(view: DataView, focus: Term, values: Sequence[Term]) -> Sequence[Failure]:
-        failures: list[Failure] | None = None
-        for value in values:
-            if type(value) is Literal and value.datatype == datatype:
-                if not checked or view.parsed(value) is not None:
-                    continue
-            elif datatype.value == RDFS + "Literal" and type(value) is Literal:
-                continue  # pyshacl's reading: every literal is an rdfs:Literal
-            if failures is None:
-                failures = []
-            failures.append((value, None))
-        return failures or PASS
+    def test(view: DataView, value: Term) -> bool:
+        if type(value) is not Literal:
+            return False
+        if value.datatype == datatype:
+            return not checked or view.parsed(value) is not None
+        return any_literal
 
+    rule: ValueRule = TestRule(test) if any_literal else DatatypeRule(datatype, checked)
     name = src.render(datatype)
     return [
         Constraint(
             "DatatypeConstraintComponent",
-            check,
+            each_value(test),
             lambda v: f"value {src.render(v)} is not a well-typed literal of datatype {name}",
+            each=(rule,),
         )
     ]
 
@@ -127,6 +137,7 @@ def compile_node_kind(src: ShapeSource, shape: CompiledShape, param: RdfTerm) ->
             "NodeKindConstraintComponent",
             check,
             lambda v: f"value {src.render(v)} is not of node kind {kind}",
+            each=(KindRule(kinds),),
         )
     ]
 
@@ -146,6 +157,7 @@ def compile_in(src: ShapeSource, shape: CompiledShape, param: RdfTerm) -> list[C
             "InConstraintComponent",
             check,
             lambda v: f"value {src.render(v)} is not one of {listed}",
+            each=(MemberRule(allowed),),
         )
     ]
 
@@ -160,7 +172,11 @@ def compile_has_value(src: ShapeSource, shape: CompiledShape, param: RdfTerm) ->
         return PASS if required in values else missing
 
     name = src.render(required)
-    return [Constraint("HasValueConstraintComponent", check, lambda v: f"missing value {name}")]
+    return [
+        Constraint(
+            "HasValueConstraintComponent", check, lambda v: f"missing value {name}", pin=required
+        )
+    ]
 
 
 _RANGES: Final = {
@@ -184,6 +200,7 @@ def _range_compiler(local: str) -> ComponentCompiler:
                 component,
                 each_value(test),
                 lambda v: f"value {src.render(v)} {wording} {name}",
+                each=(TestRule(test),),
             )
         ]
 
@@ -242,6 +259,7 @@ def _length_compiler(longest: bool) -> ComponentCompiler:
                 component,
                 each_value(test),
                 lambda v: f"value {src.render(v)} is {wording} {limit} characters",
+                each=(TestRule(test),),
             )
         ]
 
@@ -285,6 +303,7 @@ def compile_pattern(src: ShapeSource, shape: CompiledShape, param: RdfTerm) -> l
             each_value(test),
             lambda v: f"value {src.render(v)} does not match the pattern {source!r}",
             cost=2,
+            each=(TestRule(test),),
         )
     ]
 
@@ -305,6 +324,7 @@ def compile_language_in(src: ShapeSource, shape: CompiledShape, param: RdfTerm) 
             "LanguageInConstraintComponent",
             each_value(test),
             lambda v: f"value {src.render(v)} has no language tag in ({listed})",
+            each=(TestRule(test),),
         )
     ]
 

@@ -1,18 +1,26 @@
-"""SPARQL Protocol datasets and SPARQL Update on the twin store: what ``TwinStore.query`` lacks.
+"""What the SPARQL endpoint runs on the twin store: protocol queries and SPARQL Update.
 
-``TwinStore.query`` answers over the union of all graphs, which is what nearly every query
-wants. The SPARQL 1.1 Protocol also lets a request name its dataset (``default-graph-uri``,
-``named-graph-uri``), and a query may name it itself (``FROM``, ``FROM NAMED``); those run
-here, on the same store, with the same limits (a deadline checked between solutions, a row
-cap) and the same refusal of ``SERVICE``. In a protocol dataset, the IRI of the
-observations graph (``…/graph/observations``) stands for the store's default graph, where
-history lives (see docs/rdf-model.md).
+``protocol_query`` runs a query the way the SPARQL 1.1 Protocol asks:
 
-Updates (``run_update``) are admin-only at the HTTP layer. ``LOAD`` and ``SERVICE`` are
-refused before pyoxigraph sees them: pyoxigraph would fetch them over the network.
+* by default over the union of all graphs with the project prefixes, like
+  ``TwinStore.query``;
+* over the dataset the request names (``default-graph-uri``, ``named-graph-uri``), which
+  replaces the query's own ``FROM`` / ``FROM NAMED`` (Protocol section 2.1.4); in it, the IRI
+  of the observations graph (``.../graph/observations``) stands for the store's default
+  graph, where history lives (docs/rdf-model.md);
+* over the query's ``FROM`` / ``FROM NAMED`` when it has them (the union would hide them);
+* ``SERVICE`` refused, at most ``max_rows`` results, a deadline checked between solutions.
 
-This module reaches the pyoxigraph store inside ``TwinStore`` (one private access, in
-``_oxigraph``) until ``TwinStore`` offers datasets and updates itself.
+It runs on the calling thread and drops pyoxigraph's result iterator there, whatever
+happens: an iterator dropped on another thread makes pyoxigraph raise "unsendable"
+(``TwinStore.query`` with ``timeout_s`` can leak one to the caller's thread through the
+exception of its cancelled worker).
+
+``run_update`` applies an update; ``LOAD`` and ``SERVICE`` are refused before pyoxigraph sees
+them, since pyoxigraph would fetch them over the network.
+
+Both reach the pyoxigraph store inside ``TwinStore`` (one private access, ``_oxigraph``)
+until ``TwinStore`` offers datasets and updates itself.
 """
 
 from __future__ import annotations
@@ -35,7 +43,7 @@ from pyoxigraph import (
     Triple,
 )
 
-from translator.errors import QueryError, StoreError
+from translator.errors import QueryError, StoreError, TranslatorError
 from translator.rdf.namespaces import OBSERVATIONS_GRAPH, PREFIXES
 from translator.twin.sparql import (
     _TOKEN,
@@ -81,19 +89,17 @@ def names_dataset(sparql: str) -> bool:
     return "from" in keywords(sparql)
 
 
-def query_dataset(
+def protocol_query(
     store: TwinStore,
     sparql: str,
-    dataset: Dataset,
+    dataset: Dataset | None = None,
     *,
     timeout_s: float | None = None,
     max_rows: int | None = None,
 ) -> QueryResult:
-    """Run a query over ``dataset`` (or, when it is empty, the query's own ``FROM``).
+    """Run a query over ``dataset``, else its ``FROM`` clauses, else the union of all graphs.
 
-    A protocol dataset replaces the query's ``FROM`` clauses (SPARQL 1.1 Protocol §2.1.4);
-    a dataset with default graphs only has no named graphs, and the other way round.
-    Runs on the calling thread; the deadline is checked between solutions.
+    A dataset with default graphs only has no named graphs, and the other way round.
 
     Raises:
         QueryError: malformed, refused (``SERVICE``) or over ``timeout_s``.
@@ -106,17 +112,43 @@ def query_dataset(
     if dataset:  # the request's dataset replaces the query's FROM clauses
         default = [_graph(iri) for iri in dataset.default_graphs]
         named = [NamedNode(iri) for iri in dataset.named_graphs]
+    dataset = dataset or Dataset()
+    union = not dataset and not names_dataset(sparql)
+    outcome = _evaluate(store, sparql, union, default, named, max_rows, deadline)
+    if isinstance(outcome, TranslatorError):
+        # raised only here, once pyoxigraph's iterator is gone: it must not outlive the
+        # thread that made it (pyoxigraph aborts when one is dropped on another thread)
+        raise outcome
+    if outcome is None:
+        raise QueryError(f"query stopped: it ran longer than {timeout_s:g} s")
+    return outcome
+
+
+def _evaluate(
+    store: TwinStore,
+    sparql: str,
+    union: bool,
+    default: list[NamedNode | BlankNode | DefaultGraph] | None,
+    named: list[NamedNode | BlankNode] | None,
+    max_rows: int | None,
+    deadline: float | None,
+) -> QueryResult | TranslatorError | None:
+    """The result, the error to raise, or ``None`` when the deadline passed."""
     try:
         results = _oxigraph(store).query(
-            sparql, prefixes=dict(PREFIXES), default_graph=default, named_graphs=named
+            sparql,
+            prefixes=dict(PREFIXES),
+            use_default_graph_as_union=union,
+            default_graph=default,
+            named_graphs=named,
         )
-        return _materialize(results, max_rows, deadline, timeout_s)
+        return _materialize(results, max_rows, deadline)
     except SyntaxError as err:
-        raise QueryError(f"invalid SPARQL query: {short_error(err)}") from err
+        return QueryError(f"invalid SPARQL query: {short_error(err)}")
     except ValueError as err:  # a graph IRI pyoxigraph will not take
-        raise QueryError(f"invalid graph IRI: {err}") from err
+        return QueryError(f"invalid graph IRI: {err}")
     except OSError as err:
-        raise StoreError(f"the store failed while answering a query: {err}") from err
+        return StoreError(f"the store failed while answering a query: {err}")
 
 
 def run_update(store: TwinStore, sparql: str) -> None:
@@ -164,30 +196,28 @@ def _materialize(
     results: QuerySolutions | QueryBoolean | QueryTriples,
     limit: int | None,
     deadline: float | None,
-    timeout_s: float | None,
-) -> QueryResult:
+) -> QueryResult | None:
     if isinstance(results, QueryBoolean):
         return AskResult(bool(results))
     if isinstance(results, QuerySolutions):
         variables = tuple(v.value for v in results.variables)
         solutions: list[QuerySolution] = []
-        truncated = _drain(results, solutions, limit, deadline, timeout_s)
+        truncated = _drain(results, solutions, limit, deadline)
+        if truncated is None:
+            return None
         return SelectResult(variables, tuple(solutions), truncated)
     triples: list[Triple] = []
-    truncated = _drain(results, triples, limit, deadline, timeout_s)
-    return GraphResult(tuple(triples), truncated)
+    truncated = _drain(results, triples, limit, deadline)
+    return None if truncated is None else GraphResult(tuple(triples), truncated)
 
 
 def _drain(
-    results: Iterator[T],
-    into: list[T],
-    limit: int | None,
-    deadline: float | None,
-    timeout_s: float | None,
-) -> bool:
+    results: Iterator[T], into: list[T], limit: int | None, deadline: float | None
+) -> bool | None:
+    """Move results into ``into``: ``True`` when cut at ``limit``, ``None`` when late."""
     for item in results:
         if deadline is not None and time.monotonic() > deadline:
-            raise QueryError(f"query stopped: it ran longer than {timeout_s:g} s")
+            return None
         if limit is not None and len(into) >= limit:
             return True
         into.append(item)
