@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Final
 
-from bench._ingest_cpu import GROUPS
+from bench._ingest_cpu import GC, GC_FULL, SERVICE, service_seconds
 from bench._ingest_files import Message, Sent
 
 CEILING_SHARE_TARGET: Final = 0.5  # ingest >= half the raw broker ceiling
@@ -306,23 +306,35 @@ def _rows(results: Results) -> list[str]:
 
 
 def _cpu_rows(results: Results) -> list[str]:
-    names = [*GROUPS, "broker", "publisher"]
+    names = [*SERVICE, GC, "broker", "publisher"]
     if not any(p.cpu for p in results.phases):
         return []
     rows = [
         "CPU used per second of the phase (1.00 = one core busy), and the service's own timers:",
         "",
-        "| phase | " + " | ".join(names) + " | translate µs/msg | store µs/msg | msgs/batch |",
-        "| --- |" + " ---: |" * (len(names) + 3),
+        "| phase | "
+        + " | ".join(names)
+        + f" | {GC_FULL} | service CPU µs/msg | translate µs/msg | store µs/msg | msgs/batch |",
+        "| --- |" + " ---: |" * (len(names) + 5),
     ]
     for p in results.phases:
         wall = p.wall_s or 1.0
         cells = [f"{p.cpu[n] / wall:.2f}" if n in p.cpu else "-" for n in names]
         rows.append(
-            f"| {p.name} | " + " | ".join(cells) + f" | {_ms(p.translate_us)} "
+            f"| {p.name} | " + " | ".join(cells) + f" | {p.cpu.get(GC_FULL, 0):.0f} "
+            f"| {_ms(cpu_per_message(p))} "
+            f"| {_ms(p.translate_us)} "
             f"| {_ms(p.store_us)} | {_ms(p.batch_mean)} |"
         )
     return [*rows, ""]
+
+
+def cpu_per_message(phase: PhaseResult) -> float | None:
+    """The service process's CPU µs per stored message: unlike msg/s, this does not move
+    much when other processes compete for the cores."""
+    if not phase.stored or not phase.cpu:
+        return None
+    return 1e6 * service_seconds(phase.cpu) / phase.stored
 
 
 def _verdicts(results: Results) -> list[str]:
@@ -397,6 +409,7 @@ def _phase_summary(p: PhaseResult) -> dict[str, Any]:
         "max_ms": _round(p.max_ms),
         "drained": p.drained,
         "wall_s": round(p.wall_s, 3),
+        "service_cpu_us_per_msg": _round(cpu_per_message(p), 1),
         "translate_us": _round(p.translate_us),
         "store_us_per_msg": _round(p.store_us),
         "msgs_per_batch": _round(p.batch_mean, 1),

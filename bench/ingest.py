@@ -53,7 +53,7 @@ from bench._ingest_broker import (
     broker,
     mosquitto_binary,
 )
-from bench._ingest_cpu import difference, process_seconds, thread_seconds
+from bench._ingest_cpu import GcClock, difference, process_seconds, thread_seconds
 from bench._ingest_files import Message, Sent, write_messages
 from bench._ingest_publisher import ACK_TIMEOUT_S
 from bench._ingest_report import (
@@ -78,8 +78,6 @@ MAX_RATE: Final = "max"
 CHILD_SLACK_S: Final = 30.0  # beyond its own bounds, how long a child process may take
 POLL_S: Final = 0.02
 
-logger = logging.getLogger(__name__)
-
 
 @dataclass(frozen=True, slots=True)
 class PhasePlan:
@@ -92,6 +90,18 @@ class PhasePlan:
 
 
 # --- arguments --------------------------------------------------------------------------
+
+
+def _bounded(kind: type[int] | type[float], low: float, high: float) -> Any:
+    """An argparse type: a number of ``kind`` in [low, high]."""
+
+    def parse(text: str) -> int | float:
+        value = kind(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not in [{low:,}, {high:,}]")
+        return value
+
+    return parse
 
 
 def _rates(text: str) -> list[float | None]:
@@ -117,20 +127,55 @@ def _parser() -> argparse.ArgumentParser:
         epilog="example: .venv/bin/python -m bench.ingest --seconds 10 --json",
     )
     add = parser.add_argument
-    add("--broker", choices=("mosquitto", "embedded"), default="mosquitto")
+    add(
+        "--broker",
+        choices=("mosquitto", "embedded"),
+        default="mosquitto",
+        help="a mosquitto of its own (default), or the embedded amqtt broker in this process",
+    )
     add("--rates", type=_rates, default=_rates("1000,5000,max"), help="msg/s list, or 'max'")
-    add("--seconds", type=float, default=10.0, help="longest a phase publishes")
-    add("--max-count", type=int, default=100_000, help="most messages a phase publishes")
-    add("--warmup", type=int, default=1000, help="messages published first, not counted")
-    add("--window", type=int, default=100, help="unacknowledged QoS 1 publishes at most")
+    add(
+        "--seconds",
+        type=_bounded(float, 0.1, 3600),
+        default=10.0,
+        help="longest a phase publishes, in seconds",
+    )
+    add(
+        "--max-count",
+        type=_bounded(int, 1, 10_000_000),
+        default=50_000,
+        help="most messages a phase publishes",
+    )
+    add(
+        "--warmup",
+        type=_bounded(int, 0, 1_000_000),
+        default=1000,
+        help="messages published first at 1000 msg/s, not counted",
+    )
+    add(
+        "--window",
+        type=_bounded(int, 1, 65_535),
+        default=100,
+        help="QoS 1 publishes waiting for their PUBACK at most",
+    )
     add("--qos", type=int, choices=(0, 1), default=1, help="QoS of the publishes")
     add("--batch-size", type=int, default=None, help="store batch size (default: service's)")
     add("--batch-interval-ms", type=int, default=None, help="store batch wait (service's)")
     add("--no-republish", action="store_true", help="turn the stream's MQTT republish off")
     add("--no-ceiling", action="store_true", help="skip the raw broker ceiling")
-    add("--devices-per-kind", type=int, default=20, help="simulated devices of each kind")
+    add(
+        "--devices-per-kind",
+        type=_bounded(int, 1, 1000),
+        default=20,
+        help="simulated devices of each kind",
+    )
     add("--seed", type=int, default=7, help="seed of the message stream")
-    add("--drain-timeout", type=float, default=120.0, help="longest wait for the store")
+    add(
+        "--drain-timeout",
+        type=_bounded(float, 1, 3600),
+        default=120.0,
+        help="longest wait, in seconds, for the store to catch up after a phase",
+    )
     add("--json", action="store_true", help="end with one JSON line")
     add("--quiet", action="store_true", help="no progress on stderr")
     return parser
@@ -289,13 +334,13 @@ class _Snapshot:
     dropped: int
 
 
-async def _snapshot(running: Running, target: Broker) -> _Snapshot:
+async def _snapshot(running: Running, target: Broker, clock: GcClock) -> _Snapshot:
     adapter = running.adapters.get("mqtt")
     dropped = adapter.stats().dropped if isinstance(adapter, MqttAdapter) else 0
     return _Snapshot(
         written=running.intake.written,
         dead_letters=await asyncio.to_thread(running.dead_letters.count),
-        threads=thread_seconds(),
+        threads=thread_seconds() | clock.snapshot(),
         broker_s=_broker_seconds(target),
         translate_s=_sample(running, "translator_translate_seconds_sum"),
         translated=int(_sample(running, "translator_translate_seconds_count")),
@@ -316,12 +361,18 @@ async def _drain(running: Running, written: int, within: float) -> bool:
 
 
 async def _phase(
-    running: Running, target: Broker, work: Path, index: int, plan: PhasePlan, args: Any
+    running: Running,
+    target: Broker,
+    clock: GcClock,
+    work: Path,
+    index: int,
+    plan: PhasePlan,
+    args: Any,
 ) -> PhaseRun:
-    before = await _snapshot(running, target)
+    before = await _snapshot(running, target, clock)
     sent, publisher_cpu = await _publish(target, work, f"phase-{index}", plan, args)
     drained = await _drain(running, before.written + sent.acknowledged, args.drain_timeout)
-    after = await _snapshot(running, target)
+    after = await _snapshot(running, target, clock)
     cpu = difference(after.threads, before.threads)
     cpu["broker"] = round(after.broker_s - before.broker_s, 3)
     cpu["publisher"] = publisher_cpu
@@ -400,10 +451,16 @@ async def run(args: argparse.Namespace) -> Results:
             runs = []
             async with running_service(settings) as running:
                 running.intake.add_written_listener(log)
-                for index, plan in enumerate(plans):
-                    say(f"{plan.name}: {len(plan.messages):,} messages …")
-                    runs.append(await _phase(running, target, work, index, plan, args))
-            return measure(_setup(args, settings, target, load), runs, log.batches, ceiling)
+                with GcClock() as clock:
+                    for index, plan in enumerate(plans):
+                        say(f"{plan.name}: {len(plan.messages):,} messages …")
+                        phase = await _phase(running, target, clock, work, index, plan, args)
+                        runs.append(phase)
+    gc.disable()  # matching allocates a lot and frees nothing: no cycles to look for
+    try:
+        return measure(_setup(args, settings, target, load), runs, log.batches, ceiling)
+    finally:
+        gc.enable()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,21 +1,21 @@
 """The exception tree. Every error says what went wrong and what to do next.
 
-    TranslatorError
-    ├── ConfigError            bad settings; fatal at start
-    ├── OntologyError          the shipped ontology is missing or inconsistent
-    ├── MappingError           a mapping file is wrong (file, line, reason); rejected at load
-    ├── PayloadError           one envelope cannot be translated (never escapes the pipeline)
-    │   ├── DecodeError        the bytes are not the declared format
-    │   ├── NoMappingMatched   no mapping claims this protocol + channel (+ condition)
-    │   ├── SchemaViolation    the vendor payload breaks the mapping's JSON Schema
-    │   ├── ExtractionError    a reading's path or transform failed
-    │   └── ShapeViolation     the RDF breaks the SHACL shapes
-    ├── CommandError           a command is unknown or its value has the wrong type
-    │   └── CommandNotFound    no such thing, or none of its mappings declares the command
-    ├── AdapterError           a transport failed (broker down, port taken)
-    ├── StoreError             the RDF store failed
-    ├── QueryError             a SPARQL query is malformed, refused or too expensive
-    └── AuthError              missing or insufficient credentials
+TranslatorError
+├── ConfigError            bad settings; fatal at start
+├── OntologyError          the shipped ontology is missing or inconsistent
+├── MappingError           a mapping file is wrong (file, line, reason); rejected at load
+├── PayloadError           one envelope cannot be translated (never escapes the pipeline)
+│   ├── DecodeError        the bytes are not the declared format
+│   ├── NoMappingMatched   no mapping claims this protocol + channel (+ condition)
+│   ├── SchemaViolation    the vendor payload breaks the mapping's JSON Schema
+│   ├── ExtractionError    a reading's path or transform failed
+│   └── ShapeViolation     the RDF breaks the SHACL shapes
+├── CommandError           a command is unknown or its value has the wrong type
+│   └── CommandNotFound    no such thing, or none of its mappings declares the command
+├── AdapterError           a transport failed (broker down, port taken)
+├── StoreError             the RDF store failed
+├── QueryError             a SPARQL query is malformed, refused or too expensive
+└── AuthError              missing or insufficient credentials
 """
 
 from __future__ import annotations

@@ -41,14 +41,14 @@ class Pipeline:
         try:
             resolution = self.mappings.resolve(envelope)
             digest = hashlib.sha256(envelope.payload).hexdigest()
-            quads = self.builder.build(
+            graph = self.builder.build_graph(
                 envelope,
                 resolution.mapping_id,
                 resolution.mapping_version,
                 resolution.readings,
                 sha256=digest,
             )
-            violations = self.gate.check(quads)
+            violations = self.gate.check_graph(graph)  # the gate reads the builder's index
             if violations:
                 raise _shape_violation(resolution.mapping_id, violations)
         except PayloadError as err:
@@ -70,7 +70,7 @@ class Pipeline:
             mapping_id=resolution.mapping_id,
             readings=tuple(resolution.readings),
             things=tuple(resolution.things),
-            quads=tuple(quads),
+            quads=tuple(graph.quads()),  # made from the very index the gate judged
         )
 
 

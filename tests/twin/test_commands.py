@@ -285,6 +285,7 @@ async def test_the_history_is_bounded(pipeline: Pipeline) -> None:
     second = await commands.submit(PLUG, "setOnOff", True)
     third = await commands.submit(PLUG, "setOnOff", False)
     assert commands.get(first.id) is None
+    assert commands.dropped_unfinished == 1
     assert [r.id for r in commands.records()] == [third.id, second.id]
     with pytest.raises(CommandNotFound):
         await commands.wait(first.id)

@@ -18,13 +18,18 @@ or take the caller's ``Principal``::
 
     def route(who: Annotated[Principal, Depends(require("actuate"))]) -> ...
 
+(with ``from __future__ import annotations`` FastAPI evaluates that annotation in the
+module's globals: call ``require`` there, do not name a local variable holding it).
+
 Without any token configured auth is off: every request passes as ``anonymous`` with every
 scope, and ``check_listen_address`` refuses any non-loopback address at start.
 
 | outcome | HTTP | WebSocket |
 | --- | --- | --- |
-| no token, unknown or wrong token | 401 + ``WWW-Authenticate: Bearer`` | close 1008 |
-| token without the route's scope | 403 naming the scope | close 1008 |
+| no token, unknown or wrong token | 401 + ``WWW-Authenticate: Bearer`` | close 1008 (*) |
+| token without the route's scope | 403 naming the scope | close 1008 (*) |
+
+(*) raised before the handshake completes, which uvicorn answers with HTTP 403.
 """
 
 from __future__ import annotations

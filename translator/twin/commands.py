@@ -48,6 +48,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_CONFIRM_TIMEOUT_S: Final = 10.0
 DEFAULT_HISTORY: Final = 1000
+DROP_WARNING_EVERY: Final = 1000
 
 
 class CommandStatus(StrEnum):
@@ -150,6 +151,7 @@ class CommandService:
         self._listeners: list[StatusListener] = []
         self._prefix = secrets.token_hex(4)  # ids stay unique across restarts
         self._counter = itertools.count(1)
+        self.dropped_unfinished = 0  # records the bounded history let go before they ended
 
     # -- submitting -------------------------------------------------------------------------
 
@@ -324,7 +326,14 @@ class CommandService:
             self._release(oldest)
             self._records.pop(oldest, None)
             if not record.done:
-                logger.warning("command %s dropped from the history before it ended", oldest)
+                self.dropped_unfinished += 1
+                if self.dropped_unfinished % DROP_WARNING_EVERY == 1:  # rate-limited
+                    logger.warning(
+                        "%d commands dropped from the history before they ended "
+                        "(commands.history = %d)",
+                        self.dropped_unfinished,
+                        self._history,
+                    )
 
     # -- reading ----------------------------------------------------------------------------
 

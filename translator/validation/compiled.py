@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Final, TypeAlias
+from typing import Final, Protocol, TypeAlias
 
 import pyoxigraph as ox
 import rdflib
@@ -72,6 +72,31 @@ class ShapeRule:
     negated: bool = False
 
 
+class Choices(Protocol):
+    """The alternatives of an sh:or / sh:xone, and the ones worth trying for a node."""
+
+    @property
+    def alternatives(self) -> tuple[CompiledShape, ...]:
+        """Every alternative, in order."""
+        ...
+
+    def indexed(self) -> bool:
+        """Whether ``candidates`` picks from a dispatch table (else: every alternative)."""
+        ...
+
+    def candidates(self, view: DataView, node: Term) -> Sequence[CompiledShape]:
+        """The alternatives that can conform for ``node`` (duplicates kept)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceRule:
+    """Each value node conforms to one alternative at least (sh:or), or exactly one (sh:xone)."""
+
+    choices: Choices
+    exactly_one: bool
+
+
 @dataclass(frozen=True, slots=True)
 class TestRule:
     """Each value node passes ``test`` (the other per-value components)."""
@@ -79,7 +104,9 @@ class TestRule:
     test: ValueTest
 
 
-ValueRule: TypeAlias = KindRule | MemberRule | DatatypeRule | ClassRule | ShapeRule | TestRule
+ValueRule: TypeAlias = (
+    KindRule | MemberRule | DatatypeRule | ClassRule | ShapeRule | ChoiceRule | TestRule
+)
 """A demand on every value node on its own: the constraint holds iff every value meets it."""
 
 PASS: Final[Sequence[Failure]] = ()
@@ -287,13 +314,18 @@ class TargetGroup:
 
     ``shapes`` run on every focus node; ``table`` maps a value to the shapes that can only
     fail when that value is among the focus node's values on ``path`` (the focus node
-    itself when ``path`` is None). See ``dispatch``.
+    itself when ``path`` is None), and ``guarded`` pairs each with its conformance test
+    simplified under that very condition (``conforming.assume``). See ``dispatch``.
     """
 
     find_focus: FocusFinder
     shapes: tuple[CompiledShape, ...]
     path: Path | None = None
     table: Mapping[Term, tuple[CompiledShape, ...]] = field(default_factory=dict)
+    guarded: Mapping[Term, tuple[tuple[CompiledShape, Callable[[DataView, Term], bool]], ...]] = (
+        field(default_factory=dict)
+    )
+    """``table`` with each shape's conformance test simplified for the value that picked it."""
 
     def run(self, view: DataView, out: list[RawResult]) -> None:
         """Append the results of every shape in the group for every focus node.
@@ -301,15 +333,15 @@ class TargetGroup:
         A shape reports only for the focus nodes that do not conform: ``conforms`` is true
         exactly when ``report`` would add nothing, and it stops at the first failure.
         """
-        shapes, table, path = self.shapes, self.table, self.path
+        shapes, guarded, path = self.shapes, self.guarded, self.path
         for focus in self.find_focus(view):
             for shape in shapes:
                 if not shape.conforms(view, focus):
                     shape.report(view, focus, out)
-            if table:
+            if guarded:
                 for key in (focus,) if path is None else path.values(view, focus):
-                    for shape in table.get(key, ()):
-                        if not shape.conforms(view, focus):
+                    for shape, conforms in guarded.get(key, ()):
+                        if not conforms(view, focus):
                             shape.report(view, focus, out)
 
     def members(self) -> list[CompiledShape]:

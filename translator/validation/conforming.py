@@ -3,36 +3,46 @@
 Most messages conform, so the gate asks each targeted shape first whether the focus node
 conforms and builds the detailed report only when it does not (``compiled.TargetGroup``).
 ``specialize`` runs after the compiler's last pass and replaces each shape's generic
-``conforms`` with a closure over flat data:
+``conforms`` with a closure over flat data (a ``Spec`` per shape):
 
-* per shape, its demands on every value node merged from the constraints' ``each`` rules
-  (one kind set, one ``sh:in`` set, datatypes, single-value tests, shapes that must or must
-  not conform), its ``sh:hasValue`` pins and its remaining value-set checks;
-* the property shapes of a node shape inlined as tuples, so a node shape with six property
+* its demands on every value node, merged from the constraints' ``each`` rules: one kind set
+  (sh:nodeKind), one member set (sh:in), then single-value tests (sh:datatype, sh:class,
+  sh:node, sh:not, sh:or, sh:xone, ranges, patterns …);
+* its sh:hasValue pins and the value-set checks that have no rule (pairs, qualified …);
+* the property shapes of a node shape inlined as specs, so a node shape with six property
   shapes costs one call and one look-up of the focus node's predicates, not seven calls.
 
+``assume`` goes one step further for the dispatch table of a target group: a shape picked
+because the focus node has value X on a path is simplified under that fact (the usual
+``sh:or ( [ sh:not <observedProperty is X> ] <rules for X> )`` becomes ``<rules for X>``).
+
 Nothing is decided differently: a rule is the same predicate as its constraint's check (see
-``compiled.Constraint.each``), intersecting two kind sets or two ``sh:in`` sets demands the
-same as testing both, and the order of independent tests cannot change a conjunction.
-Deactivated and recursive shapes keep their own ``conforms``. ``CompiledShape.reference_conforms``
-stays the generic definition; the tests compare both on every shape and node they meet.
+``compiled.Constraint.each``), intersecting two kind sets or two member sets demands the same
+as testing both, and the order of independent tests cannot change a conjunction. Deactivated
+and recursive shapes keep their own ``conforms``. ``CompiledShape.reference_conforms`` stays
+the generic definition; the tests compare both on every shape and node they meet.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from typing import Final, TypeAlias
 
 import pyoxigraph as ox
 
 from translator.validation.compiled import (
     Check,
+    ChoiceRule,
+    Choices,
     ClassRule,
     CompiledShape,
     DatatypeRule,
     KindRule,
     MemberRule,
     ShapeRule,
+    TestRule,
+    ValueRule,
     ValueTest,
 )
 from translator.validation.dataview import NO_TERMS, DataView
@@ -40,14 +50,8 @@ from translator.validation.paths import Path
 from translator.validation.terms import RDF_TYPE, Term
 
 Conforms: TypeAlias = Callable[[DataView, Term], bool]
-
-Rest: TypeAlias = tuple[
-    tuple[tuple[ox.NamedNode, bool], ...],  # datatypes: (datatype, lexical form checked)
-    tuple[Term, ...],  # classes: the value must be an instance of each
-    tuple[ValueTest, ...],  # tests that must hold (sh:node targets' conforms among them)
-    tuple[Conforms, ...],  # tests that must not hold (sh:not targets' conforms)
-]
-"""The demands on a value node that need more than a set look-up."""
+SetTest: TypeAlias = Callable[[DataView, Term, Sequence[Term]], bool]
+"""``holds(view, focus, values)`` for a demand on the value nodes together."""
 
 Spec: TypeAlias = tuple[
     ox.NamedNode | None,  # predicate of a plain-predicate path
@@ -56,9 +60,8 @@ Spec: TypeAlias = tuple[
     int,  # most value nodes
     frozenset[type] | None,  # kinds: type(value) must be one of them (sh:nodeKind)
     frozenset[Term] | None,  # members: value must be one of them (sh:in)
-    Rest | None,  # the other per-value demands, None when there are none
-    tuple[Term, ...],  # pins: terms that must be among the value nodes (sh:hasValue)
-    tuple[Check, ...],  # value-set checks that have no rule (pairs, qualified, closed …)
+    tuple[ValueTest, ...],  # tests every value node must pass
+    tuple[SetTest, ...] | None,  # demands on the value nodes together (sh:hasValue …)
 ]
 """A shape flattened: where its value nodes come from and what they must satisfy."""
 
@@ -75,6 +78,247 @@ def specialize(shapes: Iterable[CompiledShape]) -> None:
         if not (shape.deactivated or shape.recursive):
             shape.conforms = _closure(shape)
             shape.specialized = True
+
+
+def assume(shape: CompiledShape, path: Path | None, value: Term) -> Conforms:
+    """``shape.conforms`` for focus nodes known to have ``value`` among their ``path`` values.
+
+    Drops the sh:or alternatives that cannot conform then: ``sh:not C`` where ``C`` demands
+    nothing but ``value`` on ``path``. Any other shape is returned unchanged.
+    """
+    choice = _sole_choice(shape)
+    if choice is None:
+        return shape.conforms
+    alternatives = choice.choices.alternatives
+    kept = tuple(alt for alt in alternatives if not _excluded_by(alt, path, value))
+    if len(kept) == len(alternatives):
+        return shape.conforms
+    if len(kept) == 1:
+        return kept[0].conforms
+    return _any_of(tuple(alt.conforms for alt in kept))
+
+
+def flatten(shape: CompiledShape) -> Spec:
+    """The flat form of ``shape``'s own constraints (its ``sh:property`` shapes aside)."""
+    kinds: frozenset[type] | None = None
+    members: frozenset[Term] | None = None
+    tests: list[ValueTest] = []
+    together: list[SetTest] = []
+    for constraint in shape.constraints:  # cardinality is folded into low / high already
+        if constraint.pin is not None:
+            together.append(partial(_pinned, constraint.pin))
+        elif not constraint.each:
+            together.append(partial(_passes, constraint.check))
+        for rule in constraint.each:
+            if isinstance(rule, KindRule):
+                kinds = rule.kinds if kinds is None else kinds & rule.kinds
+            elif isinstance(rule, MemberRule):
+                members = rule.members if members is None else members & rule.members
+            else:
+                tests.append(_value_test(rule))
+    return (
+        shape.predicate, shape.path, shape.low, shape.high,
+        kinds, members, tuple(tests), tuple(together) or None,
+    )  # fmt: skip
+
+
+def _value_test(rule: ValueRule) -> ValueTest:
+    """The single-value test of a rule other than a kind or member set."""
+    if isinstance(rule, DatatypeRule):
+        return partial(_datatype_checked if rule.checked else _datatype, rule.datatype)
+    if isinstance(rule, ClassRule):
+        return partial(_instance, rule.cls)
+    if isinstance(rule, ShapeRule):
+        conforms = rule.shape.conforms  # final: references are specialised first
+        return partial(_conforms_not, conforms) if rule.negated else conforms
+    if isinstance(rule, ChoiceRule):
+        return _choice_test(rule.choices, exactly_one=rule.exactly_one)
+    if isinstance(rule, TestRule):
+        return rule.test
+    raise TypeError(f"no single-value test for {rule!r}")  # kinds and members are inlined
+
+
+def _closure(shape: CompiledShape) -> Conforms:
+    spec = flatten(shape)
+    if shape.path is not None:
+        nested = tuple(prop.conforms for prop in shape.properties if not prop.deactivated)
+        return partial(_property_conforms, spec, nested) if nested else partial(_holds, (spec,))
+    _, _, low, high, kinds, members, tests, together = spec
+    if not low <= 1 <= high:  # a node shape has exactly one value node: the focus
+        return _never
+    inline: list[Spec] = []
+    called: list[Conforms] = []
+    for prop in shape.properties:
+        if prop.deactivated:
+            continue  # conforms whatever the data
+        if prop.recursive or prop.properties or prop.path is None:
+            called.append(prop.conforms)
+        else:
+            inline.append(flatten(prop))
+    if kinds is not None or members is not None or together is not None:
+        return partial(_focus_conforms, spec, tuple(inline), tuple(called))
+    tests += tuple(called)
+    if not tests:
+        return partial(_holds, tuple(inline))
+    if not inline:
+        return _all_of(tests)
+    return partial(_node_conforms, tests, tuple(inline))
+
+
+def _holds(specs: tuple[Spec, ...], view: DataView, focus: Term) -> bool:
+    """Whether ``focus`` meets every spec: value count, each value's demands, the set's."""
+    by_predicate = view.out.get(focus, _NO_PREDICATES)
+    for predicate, path, low, high, kinds, members, tests, together in specs:
+        if predicate is not None:
+            values = by_predicate.get(predicate, NO_TERMS)
+        else:
+            values = (focus,) if path is None else path.values(view, focus)
+        count = len(values)
+        if count < low or count > high:
+            return False
+        for value in values:
+            if kinds is not None and type(value) not in kinds:
+                return False
+            if members is not None and value not in members:
+                return False
+            for test in tests:
+                if not test(view, value):
+                    return False
+        if together is not None and not _together(view, focus, values, together):
+            return False
+    return True
+
+
+def _together(
+    view: DataView, focus: Term, values: Sequence[Term], tests: tuple[SetTest, ...]
+) -> bool:
+    for holds in tests:  # noqa: SIM110 (a generator costs a frame: hot path)
+        if not holds(view, focus, values):
+            return False
+    return True
+
+
+def _node_conforms(
+    tests: tuple[ValueTest, ...], specs: tuple[Spec, ...], view: DataView, focus: Term
+) -> bool:
+    """A node shape: tests on the focus node, then its property shapes inline."""
+    for test in tests:
+        if not test(view, focus):
+            return False
+    return _holds(specs, view, focus)
+
+
+def _focus_conforms(
+    spec: Spec, specs: tuple[Spec, ...], called: tuple[Conforms, ...], view: DataView, focus: Term
+) -> bool:
+    """A node shape with set demands on its focus node: the focus as a one-value spec first."""
+    return (
+        _holds((spec,), view, focus)
+        and _holds(specs, view, focus)
+        and _all_hold(called, view, focus)
+    )
+
+
+def _property_conforms(
+    spec: Spec, nested: tuple[Conforms, ...], view: DataView, focus: Term
+) -> bool:
+    """A property shape with nested property shapes, which judge each of its value nodes."""
+    if not _holds((spec,), view, focus):
+        return False
+    predicate, path = spec[0], spec[1]
+    if predicate is not None:
+        values = view.out.get(focus, _NO_PREDICATES).get(predicate, NO_TERMS)
+    else:
+        assert path is not None  # a property shape has a path
+        values = path.values(view, focus)
+    return all(prop(view, value) for prop in nested for value in values)
+
+
+def _all_of(tests: tuple[ValueTest, ...]) -> Conforms:
+    return partial(_all_hold, tests)
+
+
+def _all_hold(tests: tuple[ValueTest, ...], view: DataView, node: Term) -> bool:
+    for test in tests:  # noqa: SIM110 (a generator costs a frame: hot path)
+        if not test(view, node):
+            return False
+    return True
+
+
+def _any_of(tests: tuple[ValueTest, ...]) -> Conforms:
+    return partial(_any_holds, tests)
+
+
+def _any_holds(tests: tuple[ValueTest, ...], view: DataView, node: Term) -> bool:
+    for test in tests:  # noqa: SIM110 (a generator costs a frame: hot path)
+        if test(view, node):
+            return True
+    return False
+
+
+def _one_holds(tests: tuple[ValueTest, ...], view: DataView, node: Term) -> bool:
+    hits = 0
+    for test in tests:
+        if test(view, node):
+            hits += 1
+            if hits > 1:
+                return False
+    return hits == 1
+
+
+def _choice_test(choices: Choices, *, exactly_one: bool) -> ValueTest:
+    """sh:or / sh:xone: straight over the alternatives, or through their dispatch table."""
+    if not choices.indexed():
+        tests = tuple(alt.conforms for alt in choices.alternatives)
+        return partial(_one_holds if exactly_one else _any_holds, tests)
+
+    def test(view: DataView, node: Term) -> bool:
+        hits = 0
+        for alt in choices.candidates(view, node):
+            if alt.conforms(view, node):
+                hits += 1
+                if not exactly_one or hits > 1:
+                    return not exactly_one
+        return hits == 1
+
+    return test
+
+
+def _datatype(datatype: ox.NamedNode, view: DataView, value: Term) -> bool:
+    return type(value) is ox.Literal and value.datatype == datatype
+
+
+def _datatype_checked(datatype: ox.NamedNode, view: DataView, value: Term) -> bool:
+    return (
+        type(value) is ox.Literal and value.datatype == datatype and view.parsed(value) is not None
+    )
+
+
+def _instance(cls: Term, view: DataView, value: Term) -> bool:
+    if type(value) is ox.Literal:
+        return False
+    if cls in view.out.get(value, _NO_PREDICATES).get(RDF_TYPE, NO_TERMS):
+        return True
+    return view.is_instance(value, cls)  # subclasses in the data graph
+
+
+def _conforms_not(conforms: Conforms, view: DataView, value: Term) -> bool:
+    return not conforms(view, value)
+
+
+def _pinned(pin: Term, view: DataView, focus: Term, values: Sequence[Term]) -> bool:
+    return pin in values
+
+
+def _passes(check: Check, view: DataView, focus: Term, values: Sequence[Term]) -> bool:
+    return not check(view, focus, values)
+
+
+def _never(view: DataView, focus: Term) -> bool:
+    return False
+
+
+# -- ordering and simplification --------------------------------------------------------------
 
 
 def _dependencies_first(shapes: Iterable[CompiledShape]) -> list[CompiledShape]:
@@ -99,181 +343,58 @@ def _dependencies_first(shapes: Iterable[CompiledShape]) -> list[CompiledShape]:
 
 def _references(shape: CompiledShape) -> list[CompiledShape]:
     refs = [ref for constraint in shape.all_constraints() for ref in constraint.refs]
-    rules = [rule for constraint in shape.all_constraints() for rule in constraint.each]
-    refs += [rule.shape for rule in rules if isinstance(rule, ShapeRule)]
+    for constraint in shape.all_constraints():
+        for rule in constraint.each:
+            if isinstance(rule, ShapeRule):
+                refs.append(rule.shape)
+            elif isinstance(rule, ChoiceRule):
+                refs.extend(rule.choices.alternatives)
     return refs + list(shape.properties)
 
 
-def flatten(shape: CompiledShape) -> Spec:
-    """The flat form of ``shape``'s own constraints (its ``sh:property`` shapes aside)."""
-    kinds: frozenset[type] | None = None
-    members: frozenset[Term] | None = None
-    datatypes: list[tuple[ox.NamedNode, bool]] = []
-    classes: list[Term] = []
-    tests: list[ValueTest] = []
-    negated: list[Conforms] = []
-    pins: list[Term] = []
-    checks: list[Check] = []
-    for constraint in shape.constraints:  # cardinality is folded into low / high already
-        if constraint.pin is not None:
-            pins.append(constraint.pin)
-        elif not constraint.each:
-            checks.append(constraint.check)
-        for rule in constraint.each:
-            if isinstance(rule, KindRule):
-                kinds = rule.kinds if kinds is None else kinds & rule.kinds
-            elif isinstance(rule, MemberRule):
-                members = rule.members if members is None else members & rule.members
-            elif isinstance(rule, DatatypeRule):
-                datatypes.append((rule.datatype, rule.checked))
-            elif isinstance(rule, ClassRule):
-                classes.append(rule.cls)
-            elif isinstance(rule, ShapeRule):
-                (negated if rule.negated else tests).append(rule.shape.conforms)
-            else:
-                tests.append(rule.test)
-    rest: Rest | None = (tuple(datatypes), tuple(classes), tuple(tests), tuple(negated))
-    if rest == ((), (), (), ()):
-        rest = None
-    return (
-        shape.predicate, shape.path, shape.low, shape.high,
-        kinds, members, rest, tuple(pins), tuple(checks),
-    )  # fmt: skip
+def _plain_node(shape: CompiledShape) -> bool:
+    """A specialised node shape without cardinality or property shapes of its own."""
+    return shape.specialized and shape.path is None and not shape.counted and not shape.properties
 
 
-def _closure(shape: CompiledShape) -> Conforms:
-    spec = flatten(shape)
-    if shape.path is not None:
-        nested = tuple(prop.conforms for prop in shape.properties if not prop.deactivated)
-        return _property_closure(spec, nested)
-    inline: list[Spec] = []
-    called: list[Conforms] = []
+def _sole_choice(shape: CompiledShape) -> ChoiceRule | None:
+    """The sh:or rule of a node shape that says nothing else, if it is one."""
+    if not _plain_node(shape) or len(shape.constraints) != 1:
+        return None
+    rules = shape.constraints[0].each
+    if len(rules) != 1 or not isinstance(rules[0], ChoiceRule) or rules[0].exactly_one:
+        return None
+    return rules[0]
+
+
+def _excluded_by(alternative: CompiledShape, path: Path | None, value: Term) -> bool:
+    """Whether ``alternative`` is ``sh:not C``, C conforming whenever ``value`` is on ``path``."""
+    if not _plain_node(alternative) or len(alternative.constraints) != 1:
+        return False
+    rules = alternative.constraints[0].each
+    if len(rules) != 1 or not isinstance(rules[0], ShapeRule) or not rules[0].negated:
+        return False
+    return _implied_by(rules[0].shape, path, value)
+
+
+def _implied_by(shape: CompiledShape, path: Path | None, value: Term) -> bool:
+    """Whether ``shape`` demands nothing but ``value`` among the values on ``path``."""
+    if path is None or shape.constraints or not shape.specialized or shape.path is not None:
+        return False
+    if shape.counted:
+        return False
+    key = path.text({})
     for prop in shape.properties:
         if prop.deactivated:
-            continue  # conforms whatever the data
-        if prop.recursive or prop.properties or prop.path is None:
-            called.append(prop.conforms)
-        else:
-            inline.append(flatten(prop))
-    return _node_closure(spec, tuple(inline), tuple(called))
-
-
-def _node_closure(spec: Spec, inline: tuple[Spec, ...], called: tuple[Conforms, ...]) -> Conforms:
-    """A node shape: its own demands on the focus node, then its property shapes inline."""
-    _, _, low, high, kinds, members, rest, pins, checks = spec
-    if not low <= 1 <= high:  # a node shape has exactly one value node: the focus
-        return _never
-    own = kinds is not None or members is not None or rest is not None or pins or checks
-
-    def conforms(view: DataView, focus: Term) -> bool:
-        if own and not _focus_holds(view, focus, spec):
-            return False
-        if inline and not _specs_hold(view, focus, inline):
-            return False
-        for prop in called:  # noqa: SIM110 (all() with a generator costs a frame: hot path)
-            if not prop(view, focus):
-                return False
-        return True
-
-    return conforms
-
-
-def _property_closure(spec: Spec, nested: tuple[Conforms, ...]) -> Conforms:
-    """A property shape: its value nodes, their count, their demands, nested shapes per value."""
-    one = (spec,)
-
-    def conforms(view: DataView, focus: Term) -> bool:
-        if not _specs_hold(view, focus, one):
-            return False
-        if nested:
-            values = _values(view, focus, spec)
-            for prop in nested:
-                for value in values:
-                    if not prop(view, value):
-                        return False
-        return True
-
-    return conforms
-
-
-def _never(view: DataView, focus: Term) -> bool:
-    return False
-
-
-def _values(view: DataView, focus: Term, spec: Spec) -> Sequence[Term]:
-    predicate, path = spec[0], spec[1]
-    if predicate is not None:
-        return view.out.get(focus, _NO_PREDICATES).get(predicate, NO_TERMS)
-    assert path is not None
-    return path.values(view, focus)
-
-
-def _focus_holds(view: DataView, focus: Term, spec: Spec) -> bool:
-    """A node shape's own demands, on its one value node: the focus."""
-    _, _, _, _, kinds, members, rest, pins, checks = spec
-    if kinds is not None and type(focus) not in kinds:
-        return False
-    if members is not None and focus not in members:
-        return False
-    if rest is not None and not _value_holds(view, focus, rest):
-        return False
-    for pin in pins:
-        if pin != focus:
-            return False
-    if checks:
-        values = (focus,)
-        for check in checks:
-            if check(view, focus, values):
-                return False
-    return True
-
-
-def _specs_hold(view: DataView, focus: Term, specs: tuple[Spec, ...]) -> bool:
-    """Whether ``focus`` meets each property spec: count, per-value demands, pins, checks."""
-    by_predicate = view.out.get(focus, _NO_PREDICATES)
-    for predicate, path, low, high, kinds, members, rest, pins, checks in specs:
-        if predicate is not None:
-            values = by_predicate.get(predicate, NO_TERMS)
-        else:
-            assert path is not None  # specs of property shapes always have a path
-            values = path.values(view, focus)
-        count = len(values)
-        if count < low or count > high:
-            return False
-        for value in values:
-            if kinds is not None and type(value) not in kinds:
-                return False
-            if members is not None and value not in members:
-                return False
-            if rest is not None and not _value_holds(view, value, rest):
-                return False
-        for pin in pins:
-            if pin not in values:
-                return False
-        for check in checks:
-            if check(view, focus, values):
-                return False
-    return True
-
-
-def _value_holds(view: DataView, value: Term, rest: Rest) -> bool:
-    """Whether one value node meets the demands that need more than a set look-up."""
-    datatypes, classes, tests, negated = rest
-    for datatype, checked in datatypes:
-        if type(value) is not ox.Literal or value.datatype != datatype:
-            return False
-        if checked and view.parsed(value) is None:
-            return False
-    for cls in classes:
-        if type(value) is ox.Literal:
-            return False
-        types = view.out.get(value, _NO_PREDICATES).get(RDF_TYPE, NO_TERMS)
-        if cls not in types and not view.is_instance(value, cls):
-            return False
-    for test in tests:
-        if not test(view, value):
-            return False
-    for test in negated:  # noqa: SIM110 (all() with a generator costs a frame: hot path)
-        if test(view, value):
+            continue
+        pins = [c.pin for c in prop.constraints]
+        if (
+            prop.recursive
+            or prop.properties
+            or prop.counted
+            or prop.path is None
+            or prop.path.text({}) != key
+            or pins != [value]
+        ):
             return False
     return True

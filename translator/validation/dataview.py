@@ -3,7 +3,8 @@
 Built once per message (or once per ``validate`` call from an rdflib graph), then read by the
 compiled targets, paths and constraints: ``out`` maps subject → predicate → objects (each list
 holds distinct terms), the inverse index and the ``rdf:type`` index are built on first use,
-and every literal's typed value is parsed at most once.
+and every literal's typed value is parsed at most once (per view, or per cache shared by the
+views of one gate: the typed value is a function of the literal alone, so sharing is safe).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ Index: TypeAlias = dict[Term, dict[ox.NamedNode, list[Term]]]
 """node → predicate → distinct neighbour nodes."""
 
 NO_TERMS: Final[Sequence[Term]] = ()
+PARSED_LIMIT: Final = 4096  # literals whose typed value a shared cache keeps, at most
+_MISSING: Final = object()
 
 
 class DataView:
@@ -30,18 +33,29 @@ class DataView:
     (a node met again on a shape cycle is assumed to conform).
     """
 
-    __slots__ = ("_classes", "_inverse", "_parsed", "_supers", "guard", "out")
+    __slots__ = ("_classes", "_inverse", "_limit", "_parsed", "_supers", "guard", "out")
 
-    def __init__(self, out: Index) -> None:
+    def __init__(
+        self,
+        out: Index,
+        parsed: dict[ox.Literal, Parsed | None] | None = None,
+        parsed_limit: int = PARSED_LIMIT,
+    ) -> None:
         self.out = out
         self.guard: set[tuple[int, Term]] = set()
         self._inverse: Index | None = None
         self._classes: dict[Term, list[Term]] | None = None
         self._supers: dict[Term, set[Term]] | None = None
-        self._parsed: dict[ox.Literal, Parsed | None] = {}
+        # literal → typed value; may be shared between views (a pure function of the term)
+        self._parsed: dict[ox.Literal, Parsed | None] = {} if parsed is None else parsed
+        self._limit = parsed_limit
 
     @classmethod
-    def from_triples(cls, triples: Iterable[ox.Triple | ox.Quad]) -> DataView:
+    def from_triples(
+        cls,
+        triples: Iterable[ox.Triple | ox.Quad],
+        parsed: dict[ox.Literal, Parsed | None] | None = None,
+    ) -> DataView:
         """Index pyoxigraph triples or quads (graph names are ignored)."""
         # typed loosely: an RDF-star triple term would be indexed as an opaque node
         out: dict[Any, dict[Any, list[Any]]] = {}
@@ -58,7 +72,7 @@ class DataView:
                 by_predicate[predicate] = [value]
             elif value not in values:
                 values.append(value)
-        return cls(out)
+        return cls(out, parsed)
 
     @classmethod
     def from_rdflib(cls, graph: rdflib.Graph, converter: TermConverter) -> DataView:
@@ -134,10 +148,13 @@ class DataView:
         return bool(supers) and any(cls in supers.get(t, ()) for t in types)
 
     def parsed(self, literal: ox.Literal) -> Parsed | None:
-        """``parse_literal(literal)``, computed once per literal and view."""
+        """``parse_literal(literal)``, computed once per literal (and per shared cache)."""
         cache = self._parsed
-        if literal in cache:
-            return cache[literal]
+        found = cache.get(literal, _MISSING)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]  # a Parsed or None, never _MISSING
+        if len(cache) >= self._limit:
+            cache.clear()  # crude but bounded
         result = cache[literal] = parse_literal(literal)
         return result
 

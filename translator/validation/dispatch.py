@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import TypeAlias
 
 from translator.validation.compiled import CompiledShape, FocusFinder, TargetGroup
+from translator.validation.conforming import assume
 from translator.validation.dataview import DataView
 from translator.validation.paths import Path
 from translator.validation.terms import Term
@@ -103,6 +104,10 @@ class Dispatch:
             return
         self.path, self.table, self.always = path, table, tuple(always)
 
+    def indexed(self) -> bool:
+        """Whether ``build`` found a dispatch table (else every alternative is a candidate)."""
+        return bool(self.table)
+
     def candidates(self, view: DataView, node: Term) -> Sequence[CompiledShape]:
         """The alternatives worth evaluating for ``node`` (duplicates kept, for sh:xone)."""
         table = self.table
@@ -126,5 +131,9 @@ def build_groups(
     for finder, shapes in by_targets.values():
         _key, path, table, always = _index(shapes, [fail_guards(s) for s in shapes])
         frozen = {value: tuple(members) for value, members in table.items()}
-        groups.append(TargetGroup(finder, tuple(always), path, frozen))
+        guarded = {
+            value: tuple((shape, assume(shape, path, value)) for shape in members)
+            for value, members in frozen.items()
+        }
+        groups.append(TargetGroup(finder, tuple(always), path, frozen, guarded))
     return groups

@@ -12,6 +12,8 @@ and ``"2026-11-25"^^xsd:dateTime`` are ill-typed here; rdflib accepts them).
 
 from __future__ import annotations
 
+import math
+import operator
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
@@ -243,6 +245,8 @@ def less(left: Parsed, right: Parsed) -> bool | None:
         return left[1] < right[1]  # type: ignore[operator, no-any-return]
     except TypeError:  # e.g. a dateTime with a time zone against one without
         return None
+    except ArithmeticError:  # a Decimal against a NaN double: SPARQL says false
+        return False
 
 
 def less_or_equal(left: Parsed, right: Parsed) -> bool | None:
@@ -254,3 +258,40 @@ def less_or_equal(left: Parsed, right: Parsed) -> bool | None:
         return left[1] <= right[1]  # type: ignore[operator, no-any-return]
     except TypeError:
         return None
+    except ArithmeticError:  # a Decimal against a NaN double: SPARQL says false
+        return False
+
+
+def float_bound(
+    limit: int | float | Decimal, *, lower: bool, inclusive: bool
+) -> tuple[Callable[[float, float], bool], float]:
+    """``(compare, threshold)`` with ``compare(x, threshold)`` exactly ``limit <(=) x``.
+
+    (For an upper bound: exactly ``x <(=) limit``.) ``x`` is any float, NaN and infinities
+    included (NaN compares false, as in SPARQL). A limit that no float equals, such as the
+    decimal -273.15, is replaced by its float neighbour on the right side, so the answer is
+    the exact one without comparing a float to a ``Decimal`` (slow, and it raises on NaN).
+    """
+    if isinstance(limit, float) and math.isnan(limit):
+        return _never_true, limit
+    exact = Decimal(limit)
+    nearest = float(limit)
+    if Decimal(nearest) == exact:  # the limit is a float: compare as written
+        return _FLOAT_ORDER[(lower, inclusive)], nearest
+    if lower:  # limit <(=) x  <=>  x >= the smallest float above the limit
+        above = nearest if nearest > exact else math.nextafter(nearest, math.inf)
+        return operator.ge, above
+    below = nearest if nearest < exact else math.nextafter(nearest, -math.inf)
+    return operator.le, below  # x <(=) limit  <=>  x <= the largest float below it
+
+
+_FLOAT_ORDER: Final[dict[tuple[bool, bool], Callable[[float, float], bool]]] = {
+    (True, True): operator.ge,  # limit <= x
+    (True, False): operator.gt,  # limit < x
+    (False, True): operator.le,  # x <= limit
+    (False, False): operator.lt,  # x < limit
+}
+
+
+def _never_true(x: float, threshold: float) -> bool:
+    return False

@@ -18,11 +18,11 @@ from typing import Final
 from translator.validation.compiled import (
     PASS,
     Check,
+    ChoiceRule,
     CompiledShape,
     Constraint,
     Failure,
     ShapeRule,
-    TestRule,
 )
 from translator.validation.dataview import DataView
 from translator.validation.dispatch import Dispatch
@@ -129,7 +129,7 @@ def _logical_compiler(exactly_one: bool) -> ComponentCompiler:
                 lambda v: f"value {src.render(v)} conforms to {wording} of the alternatives",
                 refs=dispatch.alternatives,
                 cost=_SHAPE_COST,
-                each=(TestRule(test),),
+                each=(ChoiceRule(dispatch, exactly_one),),
             )
         ]
 

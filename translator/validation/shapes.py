@@ -1,7 +1,9 @@
 """The SHACL gate of the edge layer: shapes compiled once, checked per message.
 
 ``ShapeGate.check`` validates one message's pyoxigraph triples with the compiled shapes and
-returns the blocking ``Violation``s (empty: the message conforms). ``validate`` is the general
+returns the blocking ``Violation``s (empty: the message conforms); ``check_graph`` does the
+same for a message its builder already indexed (``rdf.graph.MessageGraph``), skipping the
+re-indexing of its triples. ``validate`` is the general
 rdflib API with pyshacl's signature and W3C report; the SHACL Core test suite runs through it.
 Shapes the compiler does not implement are validated by the pyshacl oracle, never passed.
 """
@@ -15,9 +17,11 @@ from pathlib import Path as FilePath
 import pyoxigraph as ox
 import rdflib
 
+from translator.rdf.graph import MessageGraph
 from translator.validation.compiled import CompiledShapes, RawResult
 from translator.validation.compiler import compile_shapes
 from translator.validation.dataview import DataView
+from translator.validation.literals import Parsed
 from translator.validation.oracle import oracle_validate, report_violations
 from translator.validation.report import Violation, build_report, to_violation
 from translator.validation.terms import TermConversionError, TermConverter, to_rdflib
@@ -33,7 +37,7 @@ class ShapeGate:
     (sh:Info passes) to let lower severities through, as pyshacl's flags of the same names do.
     """
 
-    __slots__ = ("_allowed", "compiled")
+    __slots__ = ("_allowed", "_literals", "compiled")
 
     def __init__(
         self, compiled: CompiledShapes, *, allow_warnings: bool = False, allow_infos: bool = False
@@ -45,6 +49,7 @@ class ShapeGate:
         if allow_infos:
             allowed.add("Info")
         self._allowed = frozenset(allowed)
+        self._literals: dict[ox.Literal, Parsed | None] = {}  # typed values, across messages
         if compiled.unsupported:
             logger.warning("SHACL gate falls back to pyshacl: %s", compiled.unsupported)
 
@@ -72,21 +77,36 @@ class ShapeGate:
 
     def check(self, triples: Iterable[ox.Triple | ox.Quad]) -> tuple[Violation, ...]:
         """The blocking results for one message (graph names ignored); empty = conforms."""
-        results = self.results(triples)
-        if not results or not self._allowed:
-            return results
-        return tuple(v for v in results if v.severity not in self._allowed)
+        return self._blocking(self.results(triples))
+
+    def check_graph(self, graph: MessageGraph) -> tuple[Violation, ...]:
+        """``check`` for a message already indexed by its builder (the pipeline's way in)."""
+        return self._blocking(self.graph_results(graph))
 
     def results(self, triples: Iterable[ox.Triple | ox.Quad]) -> tuple[Violation, ...]:
         """Every validation result for one message, whatever its severity."""
-        compiled = self.compiled
-        if compiled.unsupported is not None:
+        if self.compiled.unsupported is not None:
             return self._oracle_results(triples)
-        raw = compiled.evaluate(DataView.from_triples(triples))
+        return self._evaluate(DataView.from_triples(triples, self._literals))
+
+    def graph_results(self, graph: MessageGraph) -> tuple[Violation, ...]:
+        """``results`` for a message already indexed by its builder."""
+        if self.compiled.unsupported is not None:
+            return self._oracle_results(graph.quads())
+        return self._evaluate(DataView(graph.index, self._literals))
+
+    def _evaluate(self, view: DataView) -> tuple[Violation, ...]:
+        compiled = self.compiled
+        raw = compiled.evaluate(view)
         if not raw:
             return ()
         prefixes = compiled.prefixes
         return tuple(to_violation(r, prefixes) for r in raw)
+
+    def _blocking(self, results: tuple[Violation, ...]) -> tuple[Violation, ...]:
+        if not results or not self._allowed:
+            return results
+        return tuple(v for v in results if v.severity not in self._allowed)
 
     def _oracle_results(self, triples: Iterable[ox.Triple | ox.Quad]) -> tuple[Violation, ...]:
         data = rdflib.Graph()

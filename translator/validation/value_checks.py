@@ -33,6 +33,7 @@ from translator.validation.dataview import DataView
 from translator.validation.literals import (
     KNOWN_DATATYPES,
     Parsed,
+    float_bound,
     less,
     less_or_equal,
     parse_literal,
@@ -225,12 +226,21 @@ def _range_test(
     if bound[0] == "num":
         limit: Any = bound[1]
         numeric = _NUMERIC_ORDER[(lower, inclusive)]
+        on_float, threshold = float_bound(limit, lower=lower, inclusive=inclusive)
 
         def test_number(view: DataView, value: Term) -> bool:
             if type(value) is not Literal:
                 return False
             parsed = view.parsed(value)
-            return parsed is not None and parsed[0] == "num" and numeric(limit, parsed[1])
+            if parsed is None or parsed[0] != "num":
+                return False
+            number = parsed[1]
+            if type(number) is float:  # doubles: compared as floats, exactly (float_bound)
+                return on_float(number, threshold)
+            try:
+                return bool(numeric(limit, number))
+            except ArithmeticError:  # a NaN limit against a Decimal: SPARQL says false
+                return False
 
         return test_number
 
