@@ -31,6 +31,7 @@ GROUPS: Final = (LOOP, PAHO, WORKERS, NATIVE, OTHER)
 SERVICE: Final = (*GROUPS, EXITED)  # everything the service process spent, once each
 GC: Final = "garbage collection"  # wall seconds, spent in the threads above
 GC_FULL: Final = "full collections"
+GC_FULL_S: Final = "full collections, seconds"
 
 _TICK: Final = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
@@ -102,13 +103,14 @@ def service_seconds(cpu: Mapping[str, float]) -> float:
 class GcClock:
     """Wall time the interpreter spends collecting garbage (``gc.callbacks``), any thread.
 
-    ``snapshot()`` gives ``GC`` (seconds in all collections so far) and ``GC_FULL`` (how
-    many were full, generation 2, collections).
+    ``snapshot()`` gives ``GC`` (seconds in all collections so far), ``GC_FULL`` (how many
+    were full, generation 2, collections) and ``GC_FULL_S`` (seconds in those).
     """
 
     def __init__(self) -> None:
         self._seconds = 0.0
         self._full = 0
+        self._full_seconds = 0.0
         self._started = 0.0
 
     def __enter__(self) -> GcClock:
@@ -120,15 +122,18 @@ class GcClock:
 
     def snapshot(self) -> dict[str, float]:
         """Seconds in collections and full collections so far."""
-        return {GC: self._seconds, GC_FULL: float(self._full)}
+        return {GC: self._seconds, GC_FULL: float(self._full), GC_FULL_S: self._full_seconds}
 
     def _callback(self, phase: str, info: Mapping[str, int]) -> None:
         # collections hold the GIL from start to stop: one at a time, whatever the thread
         if phase == "start":
             self._started = time.perf_counter()
             return
-        self._seconds += time.perf_counter() - self._started
-        self._full += info.get("generation") == 2
+        took = time.perf_counter() - self._started
+        self._seconds += took
+        if info.get("generation") == 2:
+            self._full += 1
+            self._full_seconds += took
 
 
 def difference(after: Mapping[str, float], before: Mapping[str, float]) -> dict[str, float]:

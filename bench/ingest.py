@@ -32,12 +32,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import json
 import logging
 import os
+import signal
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Sequence
@@ -77,6 +80,7 @@ REPO: Final = Path(__file__).resolve().parents[1]
 MAX_RATE: Final = "max"
 CHILD_SLACK_S: Final = 30.0  # beyond its own bounds, how long a child process may take
 POLL_S: Final = 0.02
+INTERRUPTED: Final = (130, -signal.SIGINT, 143, -signal.SIGTERM)  # how a child ends on a signal
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,8 +237,15 @@ async def _reap(process: asyncio.subprocess.Process) -> None:
         await process.wait()
 
 
+class Interrupted(Exception):
+    """A child process was interrupted (Ctrl-C reaches the whole process group) or the
+    benchmark was asked to stop (SIGTERM)."""
+
+
 def _last_json(out: bytes, err: bytes, what: str, returncode: int | None) -> dict[str, Any]:
     lines = out.decode(errors="replace").strip().splitlines()
+    if returncode in INTERRUPTED:
+        raise Interrupted(f"{what} was interrupted")
     if returncode != 0 or not lines:
         raise RuntimeError(f"{what} failed ({returncode}): {err.decode(errors='replace')}")
     loaded: dict[str, Any] = json.loads(lines[-1])
@@ -424,6 +435,7 @@ async def run(args: argparse.Namespace) -> Results:
 
     if args.broker == "mosquitto" and mosquitto_binary() is None:
         raise BrokerMissing(MOSQUITTO_HINT)  # before a minute goes into generating messages
+    _stop_on_sigterm()
     load = _load()
     filters = build_pipeline(load_settings(store={"in_memory": True})).mappings.topic_filters()
     say("generating messages …")
@@ -463,6 +475,14 @@ async def run(args: argparse.Namespace) -> Results:
         gc.enable()
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM cancels the run like Ctrl-C does, so child processes end with it."""
+    task = asyncio.current_task()
+    if task is not None and threading.current_thread() is threading.main_thread():
+        with contextlib.suppress(NotImplementedError):  # no signal handlers on this loop
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and print the table (and the JSON line); 2 without a broker."""
     args = _parser().parse_args(argv)
@@ -472,7 +492,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokerMissing as err:
         print(f"bench.ingest: {err}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Interrupted, asyncio.CancelledError):
         print("bench.ingest: interrupted; child processes ended", file=sys.stderr)
         return 130
     print(render_table(results))

@@ -5,7 +5,7 @@ real pipeline (that part is shared), then a FRESH ``rdflib.Graph`` holding the q
 rdflib terms, then ``pyshacl.validate`` against the pre-parsed shapes graph without
 inference. This is what validating every message "by the book" costs, and it is the
 reference the compiled gate must agree with: each message's pyshacl verdict is compared
-with ``ShapeGate.check``'s.
+with ``ShapeGate.check_graph``'s (the pipeline's own path).
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def run_naive(
         started = clock()
         try:
             resolution = pipeline.mappings.resolve(envelope)
-            quads = pipeline.builder.build(
+            message = pipeline.builder.build_graph(
                 envelope,
                 resolution.mapping_id,
                 resolution.mapping_version,
@@ -94,7 +94,7 @@ def run_naive(
             )
         except PayloadError:
             continue
-        graph = graph_of(quads)
+        graph = graph_of(message.quads())
         validating = clock()
         conforms = pyshacl_conforms(graph, shapes)
         finished = clock()
@@ -102,7 +102,7 @@ def run_naive(
         result.nonconforming += not conforms
         result.seconds += finished - started
         result.shacl_seconds += finished - validating
-        gate_conforms = not pipeline.gate.check(quads)  # untimed: the comparison
+        gate_conforms = not pipeline.gate.check_graph(message)  # untimed: the pipeline's path
         if gate_conforms != conforms:
             result.mismatches += 1
             if len(result.examples) < MAX_SHOWN_MISMATCHES:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 import statistics
@@ -190,6 +191,9 @@ def _breakdown(breakdown: Breakdown) -> list[str]:
         "| --- | ---: | ---: | --- |",
     ]
     for stage in breakdown.stages:
+        if math.isnan(stage.us_per_msg):
+            lines.append(f"| {stage.name} | n/a | n/a | {stage.how} |")
+            continue
         share = 100 * stage.us_per_msg / breakdown.translate_us
         lines.append(f"| {stage.name} | {stage.us_per_msg:.1f} | {share:.0f} % | {stage.how} |")
     return [*lines, ""]
@@ -263,7 +267,10 @@ def summary(results: Results) -> dict[str, Any]:
     }
     out.update(_store_summary(results.store))
     if results.breakdown is not None:
-        out["stages_us"] = {s.name: round(s.us_per_msg, 2) for s in results.breakdown.stages}
+        out["stages_us"] = {
+            s.name: None if math.isnan(s.us_per_msg) else round(s.us_per_msg, 2)
+            for s in results.breakdown.stages
+        }
         out["p50_us_by_kind"] = {k: round(v, 1) for k, (_, v) in _by_kind(results).items()}
     return out
 

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 import rdflib
-from rdf_samples import ARRIVAL, PAYLOAD, THING
+from rdf_samples import ARRIVAL, PAYLOAD, THING, CountingMinter
 from rdflib.compare import graph_diff, isomorphic
 
 from translator.errors import ExtractionError
 from translator.rdf.identifiers import IdMinter, envelope_key, observation_iri
 from translator.rdf.observations import ObservationBuilder, envelope_of
 from translator.rdf.terms import RDF_TYPE, SOSA_OBSERVATION
+from translator.rdf.terms import SOSA_RESULT_TIME as RESULT_TIME
 from translator.values import Envelope, Protocol, Provenance, Reading
 
 ID = "https://w3id.org/semantic-translator/id/"
@@ -235,3 +237,30 @@ def test_envelope_time_literal_is_shared_with_readings_timed_on_arrival(
         )
     )
     assert ARRIVAL.tzinfo is UTC
+
+
+def test_the_graph_index_is_the_quads_envelope_first(
+    envelope: Envelope, converted: Reading, switch: Reading
+) -> None:
+    """``build_graph`` indexes by subject what ``build`` returns as quads, in the same order."""
+    graph = ObservationBuilder(CountingMinter()).build_graph(
+        envelope, "zigbee2mqtt-climate", "1", [converted, switch]
+    )
+    quads = ObservationBuilder(CountingMinter()).build(
+        envelope, "zigbee2mqtt-climate", "1", [converted, switch]
+    )
+    assert graph.quads() == quads
+    assert len(graph) == len(quads) == len(set(quads)) == 6 + 11 + 6
+    assert next(iter(graph.index)) == envelope_of(quads)
+    lists = [values for by in graph.index.values() for values in by.values()]
+    assert all(len(set(values)) == len(values) for values in lists)
+
+
+def test_readings_that_share_a_time_share_its_literal(
+    builder: ObservationBuilder, envelope: Envelope, converted: Reading
+) -> None:
+    later = replace(converted, time=ARRIVAL + timedelta(minutes=5))
+    graph = builder.build_graph(envelope, "m", "1", [later, replace(later, property="humidity")])
+    times = [by[RESULT_TIME][0] for by in graph.index.values() if RESULT_TIME in by]
+    assert times[0] is times[1]
+    assert times[0].value == "2026-11-25T10:05:00Z"

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import warnings
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 from shacl_helpers import EX, PREFIXES, graph, triples
 
+from translator.rdf.observations import ObservationBuilder
 from translator.validation import ShapeGate, Violation
+from translator.validation.dataview import DataView
+from translator.values import Envelope, Protocol, Provenance, Reading
 
 XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
 RANGE_SHAPES = """
@@ -157,3 +161,28 @@ def test_implicit_class_targets_use_subclasses_in_the_data() -> None:
     )
     assert gate.check(triples("ex:x a ex:D . ex:D rdfs:subClassOf ex:C ."))
     assert gate.check(triples("ex:x a ex:D .")) == ()
+
+
+def test_check_graph_judges_the_builders_index_like_its_quads() -> None:
+    """The pipeline's way in (the builder's index) and the quads made from it agree."""
+    shipped = ShapeGate.from_path(Path(__file__).resolve().parents[2] / "ontology" / "shapes.ttl")
+    builder = ObservationBuilder()
+    arrival = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+    envelope = Envelope(Protocol.MQTT, "zigbee2mqtt/x", b"{}", arrival)
+    source = Provenance("m", "1", Protocol.MQTT, "zigbee2mqtt/x")
+    for value in (21.5, -300.0, float("nan")):  # fine, below absolute zero, not a number
+        reading = Reading("urn:dev:x", "temperature", value, "DEG_C", arrival, source)
+        graph = builder.build_graph(envelope, "m", "1", [reading])
+        quads = graph.quads()
+        assert DataView.from_triples(quads).out == graph.index
+        assert len(graph) == len(quads)
+        assert shipped.check_graph(graph) == shipped.check(quads)
+        assert bool(shipped.check_graph(graph)) == (value != 21.5)
+
+
+def test_nan_fails_a_numeric_range_instead_of_raising() -> None:
+    """SPARQL compares NaN false; a Decimal bound must not turn that into an exception."""
+    gate = ShapeGate.from_graph(graph(RANGE_SHAPES))
+    nan = 'ex:r1 a ex:Reading ; ex:result ex:r1v . ex:r1v ex:value "NaN"^^xsd:double .'
+    found = {v.component for v in gate.check(triples(nan))}
+    assert found == {"MinInclusiveConstraintComponent", "MaxInclusiveConstraintComponent"}

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import itertools
+import math
+from decimal import Decimal
+
 import pyoxigraph as ox
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from translator.rdf.namespaces import RDF, XSD
-from translator.validation.literals import less, less_or_equal, parse_lexical, parse_literal
+from translator.validation.literals import (
+    float_bound,
+    less,
+    less_or_equal,
+    parse_lexical,
+    parse_literal,
+)
 
 
 @pytest.mark.parametrize(
@@ -81,3 +93,53 @@ def test_sparql_less_than(
 def test_less_or_equal_on_equal_values_of_different_types() -> None:
     assert less_or_equal(value("2", "integer"), value("2.0", "double")) is True
     assert less(value("2", "integer"), value("2.0", "double")) is False
+
+
+def test_comparisons_with_nan_are_false_not_errors() -> None:
+    """A NaN double against a decimal bound: SPARQL says false (Decimal alone would raise)."""
+    nan = parse_lexical("NaN", XSD + "double")
+    bound = parse_lexical("-273.15", XSD + "decimal")
+    assert nan is not None
+    assert bound is not None
+    assert not less(bound, nan)
+    assert not less_or_equal(nan, bound)
+
+
+EXACT_LIMITS = st.one_of(
+    st.decimals(allow_nan=False, allow_infinity=False, places=3, min_value=-1000, max_value=1000),
+    st.decimals(allow_nan=False, allow_infinity=False),
+    st.integers(-(2**60), 2**60),
+    st.floats(allow_nan=False),
+)
+
+
+@settings(max_examples=300)
+@given(
+    limit=EXACT_LIMITS,
+    x=st.one_of(st.floats(), st.floats(-1000.5, 1000.5)),
+    lower=st.booleans(),
+    inclusive=st.booleans(),
+)
+def test_float_bound_is_exact(
+    limit: int | float | Decimal, x: float, lower: bool, inclusive: bool
+) -> None:
+    """``float_bound`` answers ``limit <(=) x`` / ``x <(=) limit`` exactly, NaN false."""
+    compare, threshold = float_bound(limit, lower=lower, inclusive=inclusive)
+    if math.isnan(x):
+        expected = False
+    else:
+        left, right = (Decimal(limit), Decimal(x)) if lower else (Decimal(x), Decimal(limit))
+        expected = left <= right if inclusive else left < right
+    assert compare(x, threshold) == expected
+
+
+@pytest.mark.parametrize("limit", [Decimal("-273.15"), Decimal("0.1"), Decimal("-0.1"), 2**60 + 1])
+def test_float_bound_next_to_limits_no_float_equals(limit: int | Decimal) -> None:
+    """Right around a limit that no float equals, both neighbours fall on the right side."""
+    nearest = float(limit)
+    for x in (math.nextafter(nearest, -math.inf), nearest, math.nextafter(nearest, math.inf)):
+        for lower, inclusive in itertools.product((True, False), repeat=2):
+            compare, threshold = float_bound(limit, lower=lower, inclusive=inclusive)
+            exact = (Decimal(limit), Decimal(x)) if lower else (Decimal(x), Decimal(limit))
+            expected = exact[0] <= exact[1] if inclusive else exact[0] < exact[1]
+            assert compare(x, threshold) == expected, (limit, x, lower, inclusive)

@@ -26,7 +26,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 
 from translator.rdf.identifiers import envelope_key, observation_iri
@@ -73,7 +73,7 @@ class _Subscriber:
     sink: EventSink
     filter: StreamFilter
     latest_only: bool
-    everything: bool = False  # the filter accepts all: skip it on the hot path
+    everything: bool = field(init=False)  # the filter accepts all: skip it on the hot path
 
     def __post_init__(self) -> None:
         self.everything = self.filter.accepts_all
@@ -196,6 +196,7 @@ class Hub:
         """
         replay = None if after is None else self.replay(after, stream_filter)
         self._subscribers.append(_Subscriber(sink, stream_filter, latest_only=False))
+        logger.debug("subscribed (%d now): %s", len(self._subscribers), stream_filter)
         if replay is not None:
             return Start(replay, self._seq, replay=True)
         return Start(self.snapshot(stream_filter), self._seq, replay=False)
@@ -217,6 +218,7 @@ class Hub:
     def unsubscribe(self, sink: EventSink) -> None:
         """Detach ``sink`` (idempotent)."""
         self._subscribers = [s for s in self._subscribers if s.sink is not sink]
+        logger.debug("unsubscribed (%d left)", len(self._subscribers))
 
     def snapshot(self, stream_filter: StreamFilter = ANY) -> tuple[StreamEvent, ...]:
         """The latest event of each (thing, property) passing ``stream_filter``, by seq."""

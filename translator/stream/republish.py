@@ -86,8 +86,12 @@ class Republisher:
 
     async def run(self) -> None:
         """Attach to the hub and publish until ``stop``; the seeded state goes out first."""
-        for event in self._hub.attach(self._queue, latest_only=True):
+        snapshot = self._hub.attach(self._queue, latest_only=True)
+        for event in snapshot:
             self._queue.offer(event)
+        logger.info(
+            "republishing on %s/things/+/+ (%d latest values first)", self._prefix, len(snapshot)
+        )
         try:
             async with asyncio.TaskGroup() as group:
                 for index in range(self._workers):

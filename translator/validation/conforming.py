@@ -12,10 +12,6 @@ conforms and builds the detailed report only when it does not (``compiled.Target
 * the property shapes of a node shape inlined as specs, so a node shape with six property
   shapes costs one call and one look-up of the focus node's predicates, not seven calls.
 
-``assume`` goes one step further for the dispatch table of a target group: a shape picked
-because the focus node has value X on a path is simplified under that fact (the usual
-``sh:or ( [ sh:not <observedProperty is X> ] <rules for X> )`` becomes ``<rules for X>``).
-
 Nothing is decided differently: a rule is the same predicate as its constraint's check (see
 ``compiled.Constraint.each``), intersecting two kind sets or two member sets demands the same
 as testing both, and the order of independent tests cannot change a conjunction. Deactivated
@@ -78,24 +74,6 @@ def specialize(shapes: Iterable[CompiledShape]) -> None:
         if not (shape.deactivated or shape.recursive):
             shape.conforms = _closure(shape)
             shape.specialized = True
-
-
-def assume(shape: CompiledShape, path: Path | None, value: Term) -> Conforms:
-    """``shape.conforms`` for focus nodes known to have ``value`` among their ``path`` values.
-
-    Drops the sh:or alternatives that cannot conform then: ``sh:not C`` where ``C`` demands
-    nothing but ``value`` on ``path``. Any other shape is returned unchanged.
-    """
-    choice = _sole_choice(shape)
-    if choice is None:
-        return shape.conforms
-    alternatives = choice.choices.alternatives
-    kept = tuple(alt for alt in alternatives if not _excluded_by(alt, path, value))
-    if len(kept) == len(alternatives):
-        return shape.conforms
-    if len(kept) == 1:
-        return kept[0].conforms
-    return _any_of(tuple(alt.conforms for alt in kept))
 
 
 def flatten(shape: CompiledShape) -> Spec:
@@ -245,7 +223,7 @@ def _all_hold(tests: tuple[ValueTest, ...], view: DataView, node: Term) -> bool:
     return True
 
 
-def _any_of(tests: tuple[ValueTest, ...]) -> Conforms:
+def any_of(tests: tuple[ValueTest, ...]) -> Conforms:
     return partial(_any_holds, tests)
 
 
@@ -318,7 +296,7 @@ def _never(view: DataView, focus: Term) -> bool:
     return False
 
 
-# -- ordering and simplification --------------------------------------------------------------
+# -- ordering ------------------------------------------------------------------------------
 
 
 def _dependencies_first(shapes: Iterable[CompiledShape]) -> list[CompiledShape]:
@@ -350,51 +328,3 @@ def _references(shape: CompiledShape) -> list[CompiledShape]:
             elif isinstance(rule, ChoiceRule):
                 refs.extend(rule.choices.alternatives)
     return refs + list(shape.properties)
-
-
-def _plain_node(shape: CompiledShape) -> bool:
-    """A specialised node shape without cardinality or property shapes of its own."""
-    return shape.specialized and shape.path is None and not shape.counted and not shape.properties
-
-
-def _sole_choice(shape: CompiledShape) -> ChoiceRule | None:
-    """The sh:or rule of a node shape that says nothing else, if it is one."""
-    if not _plain_node(shape) or len(shape.constraints) != 1:
-        return None
-    rules = shape.constraints[0].each
-    if len(rules) != 1 or not isinstance(rules[0], ChoiceRule) or rules[0].exactly_one:
-        return None
-    return rules[0]
-
-
-def _excluded_by(alternative: CompiledShape, path: Path | None, value: Term) -> bool:
-    """Whether ``alternative`` is ``sh:not C``, C conforming whenever ``value`` is on ``path``."""
-    if not _plain_node(alternative) or len(alternative.constraints) != 1:
-        return False
-    rules = alternative.constraints[0].each
-    if len(rules) != 1 or not isinstance(rules[0], ShapeRule) or not rules[0].negated:
-        return False
-    return _implied_by(rules[0].shape, path, value)
-
-
-def _implied_by(shape: CompiledShape, path: Path | None, value: Term) -> bool:
-    """Whether ``shape`` demands nothing but ``value`` among the values on ``path``."""
-    if path is None or shape.constraints or not shape.specialized or shape.path is not None:
-        return False
-    if shape.counted:
-        return False
-    key = path.text({})
-    for prop in shape.properties:
-        if prop.deactivated:
-            continue
-        pins = [c.pin for c in prop.constraints]
-        if (
-            prop.recursive
-            or prop.properties
-            or prop.counted
-            or prop.path is None
-            or prop.path.text({}) != key
-            or pins != [value]
-        ):
-            return False
-    return True

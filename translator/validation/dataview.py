@@ -125,12 +125,12 @@ class DataView:
                 found[value] = None
         return list(found)
 
-    def instances(self, cls: Term) -> list[Term]:
+    def instances(self, cls: Term) -> Sequence[Term]:
         """SHACL instances of ``cls``: ``rdf:type/rdfs:subClassOf*`` in this data graph."""
         classes = self._class_index()
         supers = self._superclasses()
         if not supers:
-            return list(classes.get(cls, NO_TERMS))
+            return classes.get(cls, NO_TERMS)
         found: dict[Term, None] = {}
         for type_, members in classes.items():
             if type_ == cls or cls in supers.get(type_, ()):
@@ -160,23 +160,33 @@ class DataView:
 
     def _class_index(self) -> dict[Term, list[Term]]:
         if self._classes is None:
-            classes: dict[Term, list[Term]] = {}
-            for subject, by_predicate in self.out.items():
-                for type_ in by_predicate.get(RDF_TYPE, NO_TERMS):
-                    classes.setdefault(type_, []).append(subject)
-            self._classes = classes
-        return self._classes
+            self._index_classes()
+        return self._classes  # type: ignore[return-value]  # set by _index_classes
 
     def _superclasses(self) -> dict[Term, set[Term]]:
         """class → all its (strict or reflexive-by-cycle) superclasses via rdfs:subClassOf."""
         if self._supers is None:
-            direct = {
-                s: by_predicate[RDFS_SUBCLASS_OF]
-                for s, by_predicate in self.out.items()
-                if RDFS_SUBCLASS_OF in by_predicate
-            }
-            self._supers = {cls: _reach(cls, direct) for cls in direct}
-        return self._supers
+            self._index_classes()
+        return self._supers  # type: ignore[return-value]  # set by _index_classes
+
+    def _index_classes(self) -> None:
+        """The ``rdf:type`` index and the ``rdfs:subClassOf`` closure, in one pass."""
+        classes: dict[Term, list[Term]] = {}
+        direct: dict[Term, list[Term]] = {}
+        for subject, by_predicate in self.out.items():
+            types = by_predicate.get(RDF_TYPE)
+            if types is not None:
+                for type_ in types:
+                    members = classes.get(type_)
+                    if members is None:
+                        classes[type_] = [subject]
+                    else:
+                        members.append(subject)
+            parents = by_predicate.get(RDFS_SUBCLASS_OF)
+            if parents is not None:
+                direct[subject] = parents
+        self._classes = classes
+        self._supers = {cls: _reach(cls, direct) for cls in direct}
 
 
 def _reach(start: Term, edges: dict[Term, list[Term]]) -> set[Term]:

@@ -16,8 +16,14 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TypeAlias
 
-from translator.validation.compiled import CompiledShape, FocusFinder, TargetGroup
-from translator.validation.conforming import assume
+from translator.validation.compiled import (
+    ChoiceRule,
+    CompiledShape,
+    FocusFinder,
+    ShapeRule,
+    TargetGroup,
+)
+from translator.validation.conforming import Conforms, any_of
 from translator.validation.dataview import DataView
 from translator.validation.paths import Path
 from translator.validation.terms import Term
@@ -137,3 +143,72 @@ def build_groups(
         }
         groups.append(TargetGroup(finder, tuple(always), path, frozen, guarded))
     return groups
+
+
+# -- simplification under a guard -----------------------------------------------------------
+
+
+def assume(shape: CompiledShape, path: Path | None, value: Term) -> Conforms:
+    """``shape.conforms`` for focus nodes known to have ``value`` among their ``path`` values.
+
+    Drops the sh:or alternatives that cannot conform then: ``sh:not C`` where ``C`` demands
+    nothing but ``value`` on ``path``. Any other shape is returned unchanged.
+    """
+    choice = _sole_choice(shape)
+    if choice is None:
+        return shape.conforms
+    alternatives = choice.choices.alternatives
+    kept = tuple(alt for alt in alternatives if not _excluded_by(alt, path, value))
+    if len(kept) == len(alternatives):
+        return shape.conforms
+    if len(kept) == 1:
+        return kept[0].conforms
+    return any_of(tuple(alt.conforms for alt in kept))
+
+
+def _plain_node(shape: CompiledShape) -> bool:
+    """A specialised node shape without cardinality or property shapes of its own."""
+    return shape.specialized and shape.path is None and not shape.counted and not shape.properties
+
+
+def _sole_choice(shape: CompiledShape) -> ChoiceRule | None:
+    """The sh:or rule of a node shape that says nothing else, if it is one."""
+    if not _plain_node(shape) or len(shape.constraints) != 1:
+        return None
+    rules = shape.constraints[0].each
+    if len(rules) != 1 or not isinstance(rules[0], ChoiceRule) or rules[0].exactly_one:
+        return None
+    return rules[0]
+
+
+def _excluded_by(alternative: CompiledShape, path: Path | None, value: Term) -> bool:
+    """Whether ``alternative`` is ``sh:not C``, C conforming whenever ``value`` is on ``path``."""
+    if not _plain_node(alternative) or len(alternative.constraints) != 1:
+        return False
+    rules = alternative.constraints[0].each
+    if len(rules) != 1 or not isinstance(rules[0], ShapeRule) or not rules[0].negated:
+        return False
+    return _implied_by(rules[0].shape, path, value)
+
+
+def _implied_by(shape: CompiledShape, path: Path | None, value: Term) -> bool:
+    """Whether ``shape`` demands nothing but ``value`` among the values on ``path``."""
+    if path is None or shape.constraints or not shape.specialized or shape.path is not None:
+        return False
+    if shape.counted:
+        return False
+    key = path.text({})
+    for prop in shape.properties:
+        if prop.deactivated:
+            continue
+        pins = [c.pin for c in prop.constraints]
+        if (
+            prop.recursive
+            or prop.properties
+            or prop.counted
+            or prop.path is None
+            or prop.path.text({}) != key
+            or pins != [value]
+        ):
+            return False
+    return True
