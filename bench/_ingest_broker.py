@@ -21,9 +21,11 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 from typing import Final, Literal
 
+from bench._ingest_cpu import process_seconds
 from translator.adapters.broker import EmbeddedBroker
 
 MOSQUITTO_HINT: Final = (
@@ -49,6 +51,13 @@ class Broker:
     protocol: Literal["3.1.1", "5"]
     pid: int | None  # None: runs inside this process
     version: str
+
+    def cpu_seconds(self) -> float:
+        """CPU seconds the broker process used so far (0 inside this process: its time is
+        the service's threads' time)."""
+        if self.pid is None:
+            return 0.0
+        return process_seconds(self.pid) or 0.0
 
 
 def mosquitto_binary() -> str | None:
@@ -139,8 +148,8 @@ async def mosquitto(workdir: Path, max_queued: int) -> AsyncIterator[Broker]:
     process, port = _spawn_mosquitto(binary, workdir, max_queued)
     try:
         await asyncio.to_thread(_wait_accepting, process, port, workdir / "mosquitto.log")
-        version = await asyncio.to_thread(_mosquitto_version, binary)
-        yield Broker("mosquitto", "127.0.0.1", port, "5", process.pid, version)
+        banner = await asyncio.to_thread(_mosquitto_version, binary)
+        yield Broker("mosquitto", "127.0.0.1", port, "5", process.pid, banner)
     finally:
         await asyncio.to_thread(_stop, process)
 
@@ -148,8 +157,6 @@ async def mosquitto(workdir: Path, max_queued: int) -> AsyncIterator[Broker]:
 @asynccontextmanager
 async def embedded() -> AsyncIterator[Broker]:
     """Run the translator's embedded (amqtt) broker in this process for the block."""
-    from importlib.metadata import version
-
     async with EmbeddedBroker(host="127.0.0.1", port=0) as broker:
         yield Broker(
             "embedded", "127.0.0.1", broker.port, "3.1.1", None, f"amqtt {version('amqtt')}"

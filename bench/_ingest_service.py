@@ -11,6 +11,7 @@ message; nothing is matched or counted against the publisher until the run is ov
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -24,8 +25,11 @@ from translator.service import Running, Service
 from translator.settings import Settings, load_settings
 from translator.values import Translated
 
+logger = logging.getLogger(__name__)
+
 START_TIMEOUT_S: Final = 60.0
 STOP_TIMEOUT_S: Final = 60.0
+CANCEL_TIMEOUT_S: Final = 10.0
 
 
 class StoredLog:
@@ -78,6 +82,7 @@ async def running_service(settings: Settings) -> AsyncIterator[Running]:
     stop = asyncio.Event()
     ready: asyncio.Queue[Running] = asyncio.Queue(maxsize=1)
     task = asyncio.create_task(Service(settings).run(stop, ready.put_nowait), name="service")
+    started = False
     try:
         waiter = asyncio.create_task(ready.get())
         done, _ = await asyncio.wait(
@@ -88,10 +93,29 @@ async def running_service(settings: Settings) -> AsyncIterator[Running]:
             if task in done:
                 task.result()  # raises why the service ended
             raise TimeoutError(f"the service was not ready within {START_TIMEOUT_S} s")
+        started = True
         yield waiter.result()
     finally:
-        stop.set()
-        try:
-            await asyncio.wait_for(task, STOP_TIMEOUT_S)
-        except TimeoutError:
+        await _stop(task, stop, report=started)
+
+
+async def _stop(task: asyncio.Task[None], stop: asyncio.Event, *, report: bool) -> None:
+    """Stop the service and wait for it, bounded, even while being cancelled (Ctrl-C): the
+    data folder must not vanish under a store that is still writing."""
+    stop.set()  # a clean stop drains the adapters and the intake into the store
+    loop = asyncio.get_running_loop()
+    interrupted = False
+    for limit, cancel in ((STOP_TIMEOUT_S, False), (CANCEL_TIMEOUT_S, True)):
+        if cancel and not task.done():
             task.cancel()
+        deadline = loop.time() + limit
+        while not task.done() and loop.time() < deadline:
+            try:
+                await asyncio.wait({task}, timeout=deadline - loop.time())
+            except asyncio.CancelledError:
+                interrupted = True  # keep waiting; cancelled again once the service is down
+    failure = task.exception() if task.done() and not task.cancelled() else None
+    if failure is not None and report:  # (a failure to start is already on its way up)
+        logger.error("the service failed while stopping", exc_info=failure)
+    if interrupted:
+        raise asyncio.CancelledError
