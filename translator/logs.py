@@ -13,11 +13,18 @@ from typing import Any
 
 import orjson
 
+CHATTY_LOGGERS = ("httpx", "httpcore")
+_FORMATTING_EXTRAS = {"color_message"}  # uvicorn's ANSI-coloured copy of the message
+
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 
 
 def _context(record: logging.LogRecord) -> dict[str, Any]:
-    return {k: v for k, v in record.__dict__.items() if k not in _STANDARD}
+    return {
+        k: v
+        for k, v in record.__dict__.items()
+        if k not in _STANDARD and k not in _FORMATTING_EXTRAS
+    }
 
 
 class KeyValueFormatter(logging.Formatter):
@@ -56,3 +63,6 @@ def configure_logging(level: str = "INFO", *, json_format: bool = False) -> None
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # the simulators' HTTP client logs every request at INFO: noise next to the demo's status line
+    for chatty in CHATTY_LOGGERS:
+        logging.getLogger(chatty).setLevel(max(root.level, logging.WARNING))
