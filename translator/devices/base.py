@@ -103,6 +103,30 @@ class DeviceModel(Protocol):
         ...
 
 
+class ReportOnly:
+    """Defaults for an MQTT model that only reports: no commands, no birth, no last will.
+
+    Models that listen or announce themselves override what they need.
+    """
+
+    @property
+    def subscriptions(self) -> tuple[str, ...]:
+        """Topics listened to for commands: none."""
+        return ()
+
+    def handle(self, topic: str, payload: bytes) -> list[Outgoing]:
+        """No commands: nothing to answer."""
+        return []
+
+    def birth(self) -> list[Outgoing]:
+        """Nothing published on connect."""
+        return []
+
+    def will(self) -> Outgoing | None:
+        """No last will."""
+        return None
+
+
 @dataclass(slots=True)
 class Walk:
     """A bounded random walk: each ``step`` moves by at most ``step``, reflected at the bounds."""

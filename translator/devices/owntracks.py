@@ -15,13 +15,21 @@ from typing import Any
 
 import orjson
 
-from translator.devices.base import Battery, Clock, Outgoing, Walk, seeded_rng, utc_now
+from translator.devices.base import (
+    Battery,
+    Clock,
+    Outgoing,
+    ReportOnly,
+    Walk,
+    seeded_rng,
+    utc_now,
+)
 
 METRES_PER_DEGREE = 111_320.0
 HOME = (52.5200, 13.4050)
 
 
-class OwnTracksPhone:
+class OwnTracksPhone(ReportOnly):
     """A phone on foot within ``radius`` metres of ``home``."""
 
     def __init__(
@@ -58,23 +66,6 @@ class OwnTracksPhone:
     def topic(self) -> str:
         """``owntracks/{user}/{device}``."""
         return f"owntracks/{self._user}/{self._device}"
-
-    @property
-    def subscriptions(self) -> tuple[str, ...]:
-        """Remote commands are off (the app's default): nothing."""
-        return ()
-
-    def handle(self, topic: str, payload: bytes) -> list[Outgoing]:
-        """No commands."""
-        return []
-
-    def birth(self) -> list[Outgoing]:
-        """Nothing: the app has no online flag."""
-        return []
-
-    def will(self) -> Outgoing | None:
-        """None. (The app sets a ``_type: lwt`` will; left out, the mapping covers locations.)"""
-        return None
 
     def report(self, elapsed: float) -> list[Outgoing]:
         """Walk for ``elapsed`` seconds and publish the new location."""

@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from translator.devices.base import Battery, Outgoing, Walk, seeded_rng
+from translator.devices.base import Battery, Outgoing, ReportOnly, Walk, seeded_rng
 from translator.devices.meter import PowerMeter
 
 logger = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ def _encode(state: dict[str, Any]) -> bytes:
     return orjson.dumps(state, option=orjson.OPT_SORT_KEYS)
 
 
-class _Zigbee2MqttDevice:
+class _Zigbee2MqttDevice(ReportOnly):
     """What every Zigbee2MQTT device shares: topic, radio link quality, no birth or will."""
 
     def __init__(self, name: str, *, seed: int | None, base_topic: str) -> None:
@@ -52,23 +52,6 @@ class _Zigbee2MqttDevice:
     def topic(self) -> str:
         """Where the device's state is published."""
         return f"{self._base}/{self._name}"
-
-    @property
-    def subscriptions(self) -> tuple[str, ...]:
-        """No commands by default."""
-        return ()
-
-    def handle(self, topic: str, payload: bytes) -> list[Outgoing]:
-        """No commands by default."""
-        return []
-
-    def birth(self) -> list[Outgoing]:
-        """Availability belongs to the bridge, not to each device: nothing."""
-        return []
-
-    def will(self) -> Outgoing | None:
-        """Nothing (see ``birth``)."""
-        return None
 
     def _linkquality(self) -> int:
         return round(self._link.next(self._rng))
