@@ -19,13 +19,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
 from pathlib import Path
 from types import TracebackType
-from typing import Final, Protocol
+from typing import Final, Protocol, TypeAlias
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store
 
@@ -51,6 +51,12 @@ logger = logging.getLogger(__name__)
 BULK_MIN_QUADS: Final = 5_000  # below this a transactional extend is as fast (and atomic)
 RETENTION_CHUNK: Final = 2_000  # observations deleted per writer-lock hold
 ONTOLOGY_MARK: Final = "ontology-sha256:"
+
+
+ChangeListener: TypeAlias = Callable[[Sequence[Quad], Sequence[Quad]], None]
+"""Told ``(added, removed)`` after each change to the named graphs (state, things, meta,
+scene), under the writer lock, in the order the changes were made; never of history (the
+default graph). Must be quick and must not call back into the store's writers."""
 
 
 class MappingRef(Protocol):
@@ -88,6 +94,7 @@ class TwinStore:
         self._runner = QueryRunner(store, workers=workers)
         self._state, repair = StateIndex.load(store)
         self._things = ThingRegistry.load(store)
+        self._change_listeners: list[ChangeListener] = []
         if repair.additions or repair.removals:
             self._repair(repair)
 
@@ -116,6 +123,20 @@ class TwinStore:
                 f"cannot open the store in {path}: {err} (is another translator using it?)"
             ) from err
         return cls(store, path=path, read_only=read_only, workers=workers)
+
+    def add_change_listener(self, listener: ChangeListener) -> None:
+        """Tell ``listener`` of every later change to the named graphs (see ``ChangeListener``)."""
+        with self._lock:
+            self._change_listeners.append(listener)
+
+    def _changed(self, added: Sequence[Quad], removed: Sequence[Quad]) -> None:
+        if not (added or removed):
+            return
+        for listener in self._change_listeners:
+            try:
+                listener(added, removed)
+            except Exception:  # a listener's bug must not fail a write that is done
+                logger.exception("store change listener %r failed", listener)
 
     @property
     def path(self) -> Path | None:
@@ -151,6 +172,9 @@ class TwinStore:
                 raise StoreError(f"writing {len(batch)} messages failed: {err}") from err
             self._state.commit(state)
             self._things.commit(things)
+            self._changed(
+                [*things.additions, *state.additions], [*things.removals, *state.removals]
+            )
         return WriteStats(
             messages=len(batch),
             readings=sum(len(message.readings) for message in batch),
@@ -181,6 +205,7 @@ class TwinStore:
             for quad in plan.removals:
                 self._db.remove(quad)
         self._state.commit(plan)
+        self._changed(plan.additions, plan.removals)
 
     def load_meta(
         self, mappings: Iterable[MappingRef] = (), *, ontology: Path | None = None
@@ -200,6 +225,7 @@ class TwinStore:
             added = [q for q in quads if q not in self._db]
             try:
                 self._db.extend(added)
+                self._changed(added, ())
                 return len(added) + self._load_ontology(ontology)
             except (OSError, SyntaxError) as err:
                 raise StoreError(f"loading the meta graph failed: {err}") from err
@@ -225,15 +251,17 @@ class TwinStore:
         ]
         for quad in stale:
             self._db.remove(quad)
-        before = self._count_meta()
+        before = self._meta_quads()
         for file in files:
             self._db.load(path=file, format=RdfFormat.TURTLE, to_graph=META)
         self._db.add(mark)
+        after = self._meta_quads()
         logger.info("loaded %d ontology files into the meta graph", len(files))
-        return self._count_meta() - before
+        self._changed([q for q in after if q not in before], stale)
+        return len(after) - len(before)
 
-    def _count_meta(self) -> int:
-        return sum(1 for _ in self._db.quads_for_pattern(None, None, None, META))
+    def _meta_quads(self) -> set[Quad]:
+        return set(self._db.quads_for_pattern(None, None, None, META))
 
     def replace_graph(self, graph: NamedNode, quads: Iterable[Quad]) -> int:
         """Make ``graph`` hold exactly ``quads`` (each quad's graph must be ``graph``).
@@ -256,6 +284,7 @@ class TwinStore:
                     self._db.remove(quad)
             except OSError as err:
                 raise StoreError(f"writing the graph {graph} failed: {err}") from err
+            self._changed(list(new - old), list(old - new))
         return len(new)
 
     def query(
