@@ -1,8 +1,9 @@
 """Where the service process's CPU goes, thread by thread (Linux ``/proc``; elsewhere: nothing).
 
 The service runs in the benchmark's process, so its threads are ours to read: the event loop
-(the MQTT adapter's consumer, translation, the stream hub and republish, HTTP), paho's
-network thread (socket reads, building each ``Envelope``, the hand-off to the loop), the
+(the MQTT adapter, which drives paho from the loop: socket reads, packet parsing, building
+each ``Envelope``; translation; the stream hub and republish; HTTP), a paho network thread if
+one runs (older versions of the adapter had one; the report shows the column only then), the
 ``asyncio.to_thread`` workers (store and dead-letter batch writes), and the native threads no
 Python code runs on (RocksDB's flushes and compactions under pyoxigraph, also split by
 thread name). A snapshot is the CPU seconds each group used so far; subtracting two gives a

@@ -62,7 +62,6 @@ class Setup:
     seconds: float
     max_count: int
     batch_size: int
-    batch_interval_ms: int
     republish: bool
     devices: int
     load: tuple[float, float]  # 1-minute load average at the start and at the end

@@ -58,8 +58,9 @@ def _header(results: Results) -> list[str]:
         f"- publisher: a separate process, paho, QoS {s.qos}, at most {s.window} unacknowledged; "
         f"{s.devices} simulated devices' payloads (bench.stream); each phase ≤ {s.seconds:g} s "
         f"and ≤ {_n(s.max_count)} messages",
-        f"- service: in-process, defaults but store batches of {_n(s.batch_size)} / "
-        f"{s.batch_interval_ms} ms, stream republish {'on' if s.republish else 'off'}",
+        f"- service: in-process, defaults but store batches of at most {_n(s.batch_size)} "
+        f"(written as soon as the writer is idle), stream republish "
+        f"{'on' if s.republish else 'off'}",
         f"- Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs "
         f"(1-minute load average {s.load[0]:.1f} at the start, {s.load[1]:.1f} at the end); "
         f"{versions}",
@@ -105,7 +106,8 @@ _HEADINGS: Final = {
 def _cpu_rows(results: Results) -> list[str]:
     if not any(p.cpu for p in results.phases):
         return []
-    used = [n for n in SERVICE if n != OTHER or any(p.cpu.get(OTHER) for p in results.phases)]
+    optional = (OTHER, PAHO)  # shown only when some phase used them
+    used = [n for n in SERVICE if n not in optional or any(p.cpu.get(n) for p in results.phases)]
     names = [*used, GC, "broker", "publisher"]
     headings = [_HEADINGS.get(n, n) for n in names]
     rows = [
@@ -237,7 +239,6 @@ def summary(results: Results) -> dict[str, Any]:
             "seconds": s.seconds,
             "max_count": s.max_count,
             "batch_size": s.batch_size,
-            "batch_interval_ms": s.batch_interval_ms,
             "republish": s.republish,
             "devices": s.devices,
             "load_average": list(s.load),

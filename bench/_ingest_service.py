@@ -51,15 +51,12 @@ def service_settings(
     broker: Broker,
     *,
     batch_size: int | None,
-    batch_interval_ms: int | None,
     republish: bool,
 ) -> Settings:
     """The service's settings: its defaults, but for the broker, free ports and the options."""
     store: dict[str, Any] = {}
     if batch_size is not None:
         store["batch_size"] = batch_size
-    if batch_interval_ms is not None:
-        store["batch_interval_ms"] = batch_interval_ms
     mqtt = {
         "host": broker.host,
         "port": broker.port,

@@ -143,13 +143,7 @@ def _parser() -> argparse.ArgumentParser:
         "--batch-size",
         type=_bounded(int, 1, 100_000),
         default=None,
-        help="messages per store write (default: the service's)",
-    )
-    add(
-        "--batch-interval-ms",
-        type=_bounded(int, 1, 60_000),
-        default=None,
-        help="longest wait for a partial store batch (default: the service's)",
+        help="most messages per store write (default: the service's)",
     )
     add("--no-republish", action="store_true", help="turn the stream's MQTT republish off")
     add("--no-ceiling", action="store_true", help="skip the raw broker ceiling")
@@ -228,7 +222,6 @@ def _setup(args: argparse.Namespace, settings: Settings, target: Broker, load: f
         seconds=args.seconds,
         max_count=args.max_count,
         batch_size=settings.store.batch_size,
-        batch_interval_ms=settings.store.batch_interval_ms,
         republish=settings.stream.republish,
         devices=args.devices_per_kind * len(FLEET),
         load=(load, _load()),
@@ -270,7 +263,6 @@ async def run(args: argparse.Namespace) -> Results:
                 work / "data",
                 target,
                 batch_size=args.batch_size,
-                batch_interval_ms=args.batch_interval_ms,
                 republish=not args.no_republish,
             )
             log = StoredLog()

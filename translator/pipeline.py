@@ -70,7 +70,7 @@ class Pipeline:
             mapping_id=resolution.mapping_id,
             readings=tuple(resolution.readings),
             things=tuple(resolution.things),
-            quads=tuple(graph.quads()),  # made from the very index the gate judged
+            graph=graph,  # the very index the gate judged: the store writes it as it is
         )
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,7 +108,6 @@ class Service:
                 letters,
                 metrics,
                 batch_size=settings.store.batch_size,
-                batch_interval=settings.store.batch_interval_ms / 1000,
             )
             async with self._broker() as broker:
                 hub = await self._stream_hub(store, intake)
@@ -178,7 +178,8 @@ class Service:
             logger.info("ready", extra={"http": running.http_url, "mqtt": running.mqtt_url})
             if on_ready is not None:
                 on_ready(running)
-            await stop.wait()
+            with _startup_frozen():
+                await stop.wait()
             logger.info("stopping: draining adapters, then the intake")
             await _stop_stream(hub, republisher, republish)
             for adapter in adapters.values():
@@ -366,6 +367,23 @@ class Service:
             qos=stream.republish_qos,
             queue_size=stream.republish_queue,
         )
+
+
+@contextlib.contextmanager
+def _startup_frozen() -> Iterator[None]:
+    """While the service runs, keep what start-up built out of the garbage collector's scans.
+
+    Compiled mappings and shapes, the vocabulary, the parsed ontology: ~170k long-lived
+    objects that every full collection would walk again (~100 ms each, a pause of the whole
+    process, several times a minute under load). ``gc.freeze`` moves them to the permanent
+    generation; ``gc.unfreeze`` at stop gives them back, so a stopped service is collected.
+    """
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _final_status(commands: CommandService) -> Callable[[str], Awaitable[dict[str, Any]]]:

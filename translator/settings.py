@@ -41,9 +41,11 @@ class StoreSettings(_Group):
     retention_days: float | None = Field(
         None, gt=0, description="Delete history older than this; latest state is always kept."
     )
-    batch_size: int = Field(1000, ge=1, le=100_000, description="Messages per store write.")
-    batch_interval_ms: int = Field(
-        100, ge=1, le=60_000, description="Longest wait before a partial batch is written."
+    batch_size: int = Field(
+        1000,
+        ge=1,
+        le=100_000,
+        description="Most messages per store write (the writer writes whenever it is idle).",
     )
 
 

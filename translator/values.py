@@ -11,7 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from pyoxigraph import Quad
+
+    from translator.rdf.graph import MessageGraph
 
 
 class Protocol(StrEnum):
@@ -100,13 +105,22 @@ class ThingInfo:
 
 @dataclass(frozen=True, slots=True)
 class Translated:
-    """An envelope that became readings (and RDF) and passed every gate."""
+    """An envelope that became readings (and RDF) and passed every gate.
+
+    ``graph`` is the ``MessageGraph`` the SHACL gate judged (the history triples, indexed by
+    subject); the store writes exactly it. ``None`` for a message without history (tests).
+    """
 
     envelope: Envelope
     mapping_id: str
     readings: tuple[Reading, ...]
     things: tuple[ThingInfo, ...] = ()
-    quads: tuple[Any, ...] = field(default=(), repr=False)  # pyoxigraph.Quad, built and gated
+    graph: MessageGraph | None = field(default=None, repr=False)
+
+    @property
+    def quads(self) -> tuple[Quad, ...]:
+        """The history quads, made on demand from ``graph`` (~1 µs each: not for hot paths)."""
+        return () if self.graph is None else tuple(self.graph.quads())
 
 
 Stage = Literal["transport", "decode", "match", "schema", "extract", "shape"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 import uuid
 from typing import Any
 
@@ -12,7 +11,7 @@ import pytest
 from translator.adapters.base import IngestResult
 from translator.adapters.mqtt import MqttAdapter
 from translator.adapters.mqtt_client import AckLine
-from translator.adapters.overload import HandoffQueue, OverloadPolicy, Room
+from translator.adapters.overload import HandoffQueue, Holdback, OverloadPolicy
 
 TIMEOUT_S = 15.0
 
@@ -62,26 +61,67 @@ def test_a_full_blocking_queue_refuses_the_newcomer() -> None:
     assert queue.dropped == 1
 
 
-def test_room_hands_out_places_and_times_out_when_full() -> None:
-    room = Room(2)
-    assert room.wait(0.01)
-    assert room.wait(0.01)
-    assert not room.wait(0.01)
-    assert room.waits == 1
-    room.give_back()
-    assert room.wait(0.01)
+class RecordingTransport:
+    """Stands in for the MQTT link at the seam ``Holdback`` uses: pause and resume reading."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def pause_reading(self) -> None:
+        self.calls.append("pause")
+
+    def resume_reading(self) -> None:
+        self.calls.append("resume")
 
 
-def test_opening_the_room_releases_a_waiting_thread() -> None:
-    room = Room(1)
-    assert room.wait(0.01)
-    results: list[bool] = []
-    waiter = threading.Thread(target=lambda: results.append(room.wait(30)))
-    waiter.start()
-    room.open()
-    waiter.join(timeout=5)
-    assert results == [True]
-    assert room.wait(0)
+async def test_holdback_pauses_reading_while_full_and_admits_in_order() -> None:
+    queue: HandoffQueue[int] = HandoffQueue(2, OverloadPolicy.BLOCK)
+    transport = RecordingTransport()
+    given_up: list[int] = []
+    holdback = Holdback(queue, transport, 30.0, given_up.append)
+    assert [holdback.offer(n) for n in (1, 2, 3, 4)] == [True, True, False, False]
+    assert transport.calls == ["pause"], "paused once, when the first arrival found no room"
+    assert (len(queue), len(holdback), holdback.waits) == (2, 2, 1)
+    assert await queue.get() == 1
+    assert holdback.admit() == [3]
+    assert transport.calls == ["pause"], "4 still waits: still paused"
+    assert await queue.get() == 2
+    assert holdback.admit() == [4]
+    assert transport.calls == ["pause", "resume"]
+    assert holdback.offer(5) is False, "the queue is full again: 5 waits"
+    assert [await queue.get(), await queue.get()] == [3, 4]
+    assert holdback.admit() == [5]
+    assert given_up == []
+    assert queue.dropped == 0
+
+
+async def test_holdback_gives_up_the_head_after_its_timeout_and_reads_again() -> None:
+    queue: HandoffQueue[str] = HandoffQueue(1, OverloadPolicy.BLOCK)
+    transport = RecordingTransport()
+    given_up: list[str] = []
+    holdback = Holdback(queue, transport, 0.01, given_up.append)
+    assert holdback.offer("kept") is True
+    assert holdback.offer("late") is False
+    async with asyncio.timeout(5):
+        while not given_up:  # noqa: ASYNC110  (the timer is the holdback's own)
+            await asyncio.sleep(0.005)
+    assert given_up == ["late"]
+    assert holdback.given_up == 1
+    assert transport.calls == ["pause", "resume"], "read again: the next arrival waits anew"
+    assert await queue.get() == "kept"
+
+
+async def test_closing_the_holdback_hands_back_what_waits_and_reads_again() -> None:
+    queue: HandoffQueue[int] = HandoffQueue(1, OverloadPolicy.BLOCK)
+    transport = RecordingTransport()
+    holdback = Holdback(queue, transport, 30.0, lambda item: None)
+    holdback.offer(1)
+    holdback.offer(2)
+    holdback.offer(3)
+    queue.close()
+    assert holdback.close() == [2, 3]
+    assert transport.calls == ["pause", "resume"]
+    assert holdback.admit() == []
 
 
 class RecordingClient:
@@ -180,7 +220,7 @@ async def test_block_holds_the_broker_back_and_loses_nothing(
         await until(lambda: adapter.stats().received >= 2, within=TIMEOUT_S)
         await asyncio.sleep(0.2)  # room for the broker to overfill us, if it could
         held = adapter.stats()
-        # publishing still works while paho's thread waits for room (no deadlock)
+        # publishing still works while reading is paused (no deadlock)
         command = asyncio.create_task(adapter.publish(f"{topic}/out", b"on", qos=1))
         await asyncio.sleep(0.1)
         sink.release.set()

@@ -104,6 +104,23 @@ async def test_first_connection_is_retried_until_the_broker_is_up(
     assert adapter.stats().connects == 1
 
 
+async def test_an_idle_connection_keeps_itself_alive(
+    mosquitto: Any, make_collector: Any, mqtt_settings: Any, run_adapter: Any, until: Any
+) -> None:
+    # paho runs on our event loop, so its keepalive PINGREQ depends on our timer; without
+    # it mosquitto would drop a client silent for 1.5 x keepalive
+    sink = make_collector()
+    topic = f"idle-{uuid.uuid4().hex[:8]}/x"
+    settings = mqtt_settings(mosquitto.port, keepalive_s=5, block_timeout_s=1.0)
+    pinged = f"Received PINGREQ from {settings.client_id}"
+    async with run_adapter(MqttAdapter(settings, [topic], sink)) as adapter:
+        await until(lambda: pinged in mosquitto.log(), within=TIMEOUT_S)
+        await mosquitto.cli.publish(topic, b"still here")
+        await sink.wait_for(1)
+        stats = adapter.stats()
+    assert (stats.connects, stats.connected) == (1, True)
+
+
 async def test_shared_subscription_splits_the_load_between_workers(
     mosquitto: Any, make_collector: Any, mqtt_settings: Any, run_adapter: Any, until: Any
 ) -> None:

@@ -56,7 +56,6 @@ def settings_for(data_dir: Path, **overrides: Any) -> Settings:
         "data_dir": data_dir,
         "adapters": ["http"],
         "http": {"port": 0},
-        "store": {"batch_interval_ms": 20},
     }
     return load_settings(**(values | overrides))
 

@@ -30,7 +30,6 @@ def service_settings(data_dir: Path, **overrides: Any) -> Settings:
         "broker": {"port": 0},
         "http": {"port": 0},
         "coap": {"port": free_udp_port()},
-        "store": {"batch_interval_ms": 20},
     }
     values.update(overrides)
     return load_settings(**values)

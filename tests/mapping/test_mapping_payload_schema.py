@@ -35,27 +35,35 @@ TYPES = st.sampled_from(["object", "array", "string", "boolean", "null", "number
 NUMBER = st.integers(-2, 2) | st.sampled_from([0.5, -1.5])
 COUNT = st.integers(0, 3)
 
-LEAF = st.booleans() | st.fixed_dictionaries(
-    {},
-    optional={
-        "type": TYPES | st.lists(TYPES, min_size=1, max_size=3, unique=True),
-        "minimum": NUMBER,
-        "maximum": NUMBER,
-        "exclusiveMinimum": NUMBER,
-        "exclusiveMaximum": NUMBER,
-        "minLength": COUNT,
-        "maxLength": COUNT,
-        "minItems": COUNT,
-        "maxItems": COUNT,
-        "minProperties": COUNT,
-        "maxProperties": COUNT,
-        "pattern": st.sampled_from(["^a", "b$", "a+", "^$"]),
-        "enum": st.lists(VALUES, min_size=1, max_size=3),
-        "const": VALUES,
-        "required": st.lists(KEYS, max_size=2, unique=True),
-        "title": st.just("annotations are ignored"),
-        "format": st.just("date-time"),
-    },
+ONLY_TYPE = st.fixed_dictionaries(  # the shape payload schemas' properties mostly have
+    {"type": TYPES | st.lists(TYPES, min_size=1, max_size=3, unique=True)},
+    optional={"title": st.just("annotations are ignored")},
+)
+LEAF = (
+    st.booleans()
+    | ONLY_TYPE
+    | st.fixed_dictionaries(
+        {},
+        optional={
+            "type": TYPES | st.lists(TYPES, min_size=1, max_size=3, unique=True),
+            "minimum": NUMBER,
+            "maximum": NUMBER,
+            "exclusiveMinimum": NUMBER,
+            "exclusiveMaximum": NUMBER,
+            "minLength": COUNT,
+            "maxLength": COUNT,
+            "minItems": COUNT,
+            "maxItems": COUNT,
+            "minProperties": COUNT,
+            "maxProperties": COUNT,
+            "pattern": st.sampled_from(["^a", "b$", "a+", "^$"]),
+            "enum": st.lists(VALUES, min_size=1, max_size=3),
+            "const": VALUES,
+            "required": st.lists(KEYS, max_size=2, unique=True),
+            "title": st.just("annotations are ignored"),
+            "format": st.just("date-time"),
+        },
+    )
 )
 
 
@@ -108,6 +116,32 @@ def test_compiled_verdict_equals_jsonschema(schema: Any, values: list[Any]) -> N
         ({"oneOf": [{"type": "number"}, {"type": "integer"}]}, 1.5),
         ({"not": {"type": "null"}}, None), ({"anyOf": [False, {"const": "x"}]}, "x"),
         ({"minProperties": 1}, {}), ({"maxItems": 0}, [None]), ({"type": ["null", "string"]}, None),
+        # the fused shapes: string const/enum, object schemas
+        ({"enum": ["a", "b"]}, ["a"]), ({"enum": ["a"]}, {"a": 1}), ({"enum": ["1"]}, 1),
+        ({"const": "a"}, ["a"]), ({"const": "true"}, True), ({"enum": ["a", "b"]}, "b"),
+        ({"type": "object", "required": ["a"]}, "a"), ({"required": ["a"]}, "a"),
+        ({"type": "object", "properties": {"a": {"const": "x"}}}, {"a": "x", "b": 1}),
+        ({"type": "object", "properties": {"a": {"const": "x"}}}, {"a": "y"}),
+        ({"properties": {"a": True}, "additionalProperties": {"type": "integer"}}, {"b": 1.0}),
+        ({"properties": {"a": True}, "additionalProperties": {"type": "integer"}}, {"b": 1.5}),
+        ({"type": "object", "additionalProperties": False}, {}),
+        ({"type": "object", "required": ["a"], "properties": {"a": {"type": "number"}}},
+         {"a": True}),
+        ({"properties": {"a": {"type": "integer"}}}, {"a": 1.5}),
+        ({"properties": {"a": {"type": "integer"}}}, {"a": 1.0}),
+        ({"properties": {"a": {"type": "integer"}}}, {"a": True}),
+        ({"properties": {"a": {"type": "boolean"}}}, {"a": 1}),
+        ({"properties": {"a": {"type": ["number", "null"]}}}, {"a": None}),
+        ({"properties": {"a": {"type": ["number", "null"]}}}, {"a": "x"}),
+        ({"properties": {"a": {"type": "number", "title": "t"}}}, {"a": False}),
+        ({"properties": {"a": {"title": "only an annotation"}}}, {"a": 1}),
+        ({"type": "object", "properties": {"a": {"type": "string"}}}, {"a": 1}),
+        ({"properties": {"a": {"enum": ["x", "y"]}}}, {"a": ["x"]}),
+        ({"properties": {"a": {"enum": ["x", "y"]}}}, {"a": "y"}),
+        ({"properties": {"a": {"enum": ["1"]}}}, {"a": 1}),
+        ({"properties": {"a": {"const": "x", "title": "t"}}}, {"a": "z"}),
+        ({"properties": {"a": {"const": "x"}, "b": {"type": "null"}, "c": {"minimum": 2}}},
+         {"a": "x", "b": None, "c": 1}),
     ],
 )  # fmt: skip
 def test_tricky_cases_agree(schema: Any, value: Any) -> None:

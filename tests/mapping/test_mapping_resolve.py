@@ -399,3 +399,46 @@ def test_repeated_envelopes_share_immutable_descriptions(load_text: Load, envelo
     assert first.things[0] is second.things[0]
     assert first.readings[0].provenance is second.readings[0].provenance
     assert second.readings[0].value != first.readings[0].value
+
+
+GROUPED = """
+id: grouped
+version: "1"
+match: {protocol: coap, channel: "g/{gateway}"}
+payload: {format: senml+json}
+thing: {iri: "urn:g:{gateway}:{sensor}"}
+readings:
+  - foreach: "$[*]"
+    where: {path: "@.n", regex: "^(?P<sensor>[a-z]+):temp$"}
+    property: temperature
+    value: "@.v"
+  - foreach: "$[*]"
+    where: {path: "@.n", regex: "^(?P<sensor>[a-z]+):hum$"}
+    property: relativeHumidity
+    value: "@.v"
+    unit: PERCENT_RH
+  - foreach: "$[*]"
+    where: {path: "@.n", regex: "^(?P<sensor>[a-z]+):(temp|hum)$"}
+    property: batteryLevel
+    value: "@.v"
+"""
+
+
+def test_foreach_readings_come_reading_by_reading(load_text: Load, envelope: Make) -> None:
+    """Readings over the same items are matched in one walk, yet come out in the mapping's
+    order, each reading's items in the payload's order (as if each reading walked alone)."""
+    pack = (
+        b'[{"n": "b:hum", "v": 40}, {"n": "a:temp", "v": 20}, {"n": "x:other", "v": 0},'
+        b' {"n": "a:hum", "v": 41}, {"n": "b:temp", "v": 21}]'
+    )
+    mappings = load_text(GROUPED)
+    for _ in range(2):  # the second time, the item texts' readings are remembered
+        resolution = mappings.resolve(envelope("g/gw", pack, protocol=Protocol.COAP))
+        got = [(r.thing.rsplit(":", 1)[1], r.property, r.value) for r in resolution.readings]
+        assert got == [
+            ("a", "temperature", 20.0), ("b", "temperature", 21.0),
+            ("b", "relativeHumidity", 40.0), ("a", "relativeHumidity", 41.0),
+            ("b", "batteryLevel", 40.0), ("a", "batteryLevel", 20.0),
+            ("a", "batteryLevel", 41.0), ("b", "batteryLevel", 21.0),
+        ]  # fmt: skip
+        assert [thing.iri for thing in resolution.things] == ["urn:g:gw:a", "urn:g:gw:b"]

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from translator.mapping.times import TimeFormat, compile_time_parser, load_timezone
 from translator.mapping.transforms import StepError
@@ -60,3 +62,27 @@ def test_unknown_timezone() -> None:
     with pytest.raises(ValueError, match="unknown timezone 'Mars/Olympus'"):
         load_timezone("Mars/Olympus")
     assert load_timezone(None) is UTC
+
+
+@settings(max_examples=200)
+@given(
+    values=st.lists(
+        st.sampled_from([0, 1, 1.0, 1.5, -1, 1795600800, 1795600800.5, float("inf"), "1", True])
+        | st.floats(-1e12, 1e12),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_epoch_parsers_remember_only_what_is_the_same(values: list[Any]) -> None:
+    """A parser remembers its last number; each result is still a fresh parser's."""
+    for fmt in (TimeFormat.EPOCH_S, TimeFormat.EPOCH_MS):
+        reused = compile_time_parser(fmt)
+        for value in values:
+            assert _outcome(reused, value) == _outcome(compile_time_parser(fmt), value)
+
+
+def _outcome(parse: Any, value: Any) -> Any:
+    try:
+        return parse(value)
+    except StepError as err:
+        return str(err)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from translator.mapping.json_equality import json_key
 from translator.mapping.transforms import StepError, TransformSpecError, compile_transforms
@@ -90,3 +92,38 @@ def test_json_key_keeps_types_apart() -> None:
     assert json_key(1) == json_key(1.0)
     assert json_key("1") != json_key(1)
     assert json_key(None) != json_key(False)
+
+
+SCALARS = st.none() | st.booleans() | st.sampled_from([0, 1, 1.0, 2.5, "1", "ON", "OFF", "", "a"])
+VALUES = SCALARS | st.just([1]) | st.just({"a": 1})
+
+
+def _reference_map(table: dict[Any, Any], default: Any, has_default: bool, value: Any) -> Any:
+    """A ``map`` step by its definition: JSON-typed equality of the value and a key."""
+    for key, mapped in table.items():
+        if json_key(key) == json_key(value):
+            return ("value", mapped)
+    return ("value", default) if has_default else ("miss", None)
+
+
+@settings(max_examples=300)
+@given(
+    table=st.dictionaries(SCALARS, st.integers(0, 9), min_size=1, max_size=4),
+    default=st.none() | st.integers(0, 9),
+    has_default=st.booleans(),
+    values=st.lists(VALUES, min_size=1, max_size=5),
+)
+def test_map_lookups_agree_with_their_definition(
+    table: dict[Any, Any], default: Any, has_default: bool, values: list[Any]
+) -> None:
+    step: dict[str, Any] = {"map": table}
+    if has_default:
+        step["default"] = default
+    (compiled,) = compile_transforms([step])
+    for value in values:
+        expected = _reference_map(table, default, has_default, value)
+        try:
+            got: Any = ("value", compiled.apply(value))
+        except StepError:
+            got = ("miss", None)
+        assert got == expected, (table, value)

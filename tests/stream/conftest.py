@@ -89,7 +89,6 @@ async def start_service(tmp_path: Path) -> AsyncIterator[StartService]:
             "broker": {"port": 0},
             "http": {"port": 0},
             "coap": {"port": free_udp_port()},
-            "store": {"batch_interval_ms": 20},
         }
         settings = load_settings(**(values | overrides))
         stop = asyncio.Event()

@@ -48,8 +48,8 @@ def translated(
     readings = tuple(Reading(thing, p, v, u, when, provenance) for p, v, u in values)
     placement = Placement(area=area) if area is not None else None
     info = ThingInfo(thing, mapping, kind, None, placement)
-    quads = _BUILDER.build(envelope, mapping, "1", readings)
-    return Translated(envelope, mapping, readings, (info,), tuple(quads))
+    graph = _BUILDER.build_graph(envelope, mapping, "1", readings)
+    return Translated(envelope, mapping, readings, (info,), graph=graph)
 
 
 def power(watts: float, *, thing: str = PLUG, when: datetime = T0, **kw: object) -> Translated:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -99,6 +100,22 @@ def test_the_directory_learns_from_translated_messages() -> None:
     assert len(directory) == 1
     assert directory.get(KITCHEN.iri) == KITCHEN
     assert directory.get("urn:dev:none") is None
+
+
+def test_the_directory_changes_a_thing_only_when_its_description_does() -> None:
+    directory = ThingDirectory()
+    directory.learn(describing(KITCHEN))
+    alike = replace(KITCHEN, mapping_id="tasmota-state")  # the family, same description
+    directory.learn(describing(alike))
+    assert directory.get(KITCHEN.iri) == KITCHEN  # as the things graph keeps it
+    for changed in (
+        replace(alike, type="saref:Switch"),
+        replace(alike, label="Kitchen"),
+        replace(alike, placement=None),
+        replace(alike, variables=(("device", "kitchen2"),)),
+    ):
+        directory.learn(describing(changed))
+        assert directory.get(KITCHEN.iri) == changed
 
 
 def test_compact_iri_takes_the_longest_namespace() -> None:

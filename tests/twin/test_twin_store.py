@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -19,6 +20,7 @@ from twin_samples import (
 
 from translator.errors import StoreError
 from translator.pipeline import build_pipeline
+from translator.rdf.namespaces import THINGS_GRAPH
 from translator.rdf.observations import envelope_of
 from translator.settings import Settings
 from translator.twin.sparql import SelectResult
@@ -305,3 +307,75 @@ def test_what_the_real_pipeline_translates_can_be_stored(store: TwinStore) -> No
     assert {(p.rsplit("/", 1)[1], float(v)) for p, v in rows} == {
         (r.property, r.value) for r in outcome.readings
     }
+
+
+HOSTILE = 'a"b\\c\nd\re\0f\u2028g > . "^^<urn:x> _:b0 é😀'
+
+
+@pytest.mark.parametrize("bulk_from", [1, 10**9], ids=["bulk_load", "load"])
+def test_hostile_text_is_stored_exactly_by_both_inserts(
+    disk_path: Path, monkeypatch: pytest.MonkeyPatch, bulk_from: int
+) -> None:
+    monkeypatch.setattr("translator.twin.store.BULK_MIN_QUADS", bulk_from)
+    info = ThingInfo(PLUG, "m", "saref:Switch", HOSTILE, Placement(HOSTILE), (("device", HOSTILE),))
+    sent = message(
+        [("action", HOSTILE, None), ("power", 12.5, "W")],
+        thing=PLUG,
+        channel=HOSTILE,
+        info=info,
+    )
+    with TwinStore.open(disk_path) as store:
+        assert store.write([sent]).quads == len(sent.quads) == 6 + 6 + 9
+        assert [e.value for e in store.latest(PLUG) if e.property == "action"] == [HOSTILE]
+    raw = ox.Store(str(disk_path))
+    assert set(raw.quads_for_pattern(None, None, None, ox.DefaultGraph())) == set(sent.quads)
+    things = ox.NamedNode("https://w3id.org/semantic-translator/graph/things")
+    labels = [q.object for q in raw.quads_for_pattern(None, None, None, things)]
+    assert ox.Literal(HOSTILE) in labels
+    assert ox.Literal(f"device={HOSTILE}") in labels
+
+
+def test_a_family_describing_a_thing_alike_does_not_rewrite_it(store: TwinStore) -> None:
+    changes: list[tuple[int, int]] = []
+    store.add_change_listener(lambda added, removed: changes.append((len(added), len(removed))))
+    state = ThingInfo(PLUG, "tasmota-state", "saref:Switch", "Plug", None, (("device", "p"),))
+    power = replace(state, mapping_id="tasmota-power")  # same description, other mapping
+
+    def plug(info: ThingInfo, minute: float) -> Translated:
+        return message([("onOff", True, None)], thing=PLUG, at=minutes(minute), info=info)
+
+    assert store.write([plug(state, 0)]).things == 1
+    changes.clear()
+    assert store.write([plug(power, 1), plug(state, 2), plug(power, 3)]).things == 0
+    assert all(added == removed == 2 for added, removed in changes)  # the state only
+    registered = f"GRAPH <{THINGS_GRAPH}> {{ <{PLUG}> tr:registeredBy ?m }}"
+    assert select(store, f"SELECT ?m WHERE {{ {registered} }}") == [("tasmota-state",)]
+    relabeled = replace(power, label="Desk plug")
+    assert store.write([plug(relabeled, 4)]).things == 1  # a new description: rewritten
+    assert select(store, f"SELECT ?m WHERE {{ {registered} }}") == [("tasmota-power",)]
+    assert store.write([plug(state, 5), plug(relabeled, 6), plug(state, 7)]).things == 1  # net
+    assert select(store, f"SELECT ?m WHERE {{ {registered} }}") == [("tasmota-state",)]
+    labels = f"GRAPH <{THINGS_GRAPH}> {{ <{PLUG}> rdfs:label ?l }}"
+    assert select(store, f"SELECT ?l WHERE {{ {labels} }}") == [("Plug",)]
+
+
+def test_a_prepared_message_carries_its_history_as_text(store: TwinStore) -> None:
+    sent = message([("temperature", 21.5, "DEG_C"), ("onOff", True, None)])
+    prepared = store.prepare(sent)
+    assert prepared.triples == len(sent.quads) == 6 + 9 + 6
+    assert list(ox.parse(prepared.history, format=ox.RdfFormat.N_QUADS)) == list(sent.quads)
+    assert prepared.envelope_key is not None
+    assert f"/envelope/{prepared.envelope_key}>" in prepared.history
+    assert (prepared.readings, prepared.things) == (sent.readings, sent.things)
+    stats = store.write_prepared([prepared])
+    assert (stats.quads, stats.state_updates) == (21, 2)
+    assert count(store, "?o a sosa:Observation") == 2
+
+
+def test_a_message_without_history_updates_the_state_only(store: TwinStore) -> None:
+    sent = temperature(20.0)
+    bare = Translated(sent.envelope, sent.mapping_id, sent.readings, sent.things)
+    assert store.prepare(bare).envelope_key is None
+    assert store.write([bare]).quads == 0
+    assert count(store, "?o a sosa:Observation") == 0
+    assert [(e.value, e.observation) for e in store.latest()] == [(20.0, None)]

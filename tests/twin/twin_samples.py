@@ -45,8 +45,8 @@ def message(
     info = info or ThingInfo(
         thing, MAPPING, "saref:Sensor", "Living room", Placement("living-room")
     )
-    quads = BUILDER.build(envelope, MAPPING, "1", readings)
-    return Translated(envelope, MAPPING, readings, (info,), tuple(quads))
+    graph = BUILDER.build_graph(envelope, MAPPING, "1", readings)
+    return Translated(envelope, MAPPING, readings, (info,), graph)
 
 
 def temperature(value: float, at: datetime = T0, thing: str = SENSOR) -> Translated:

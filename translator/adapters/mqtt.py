@@ -1,11 +1,12 @@
 """MQTT adapter: subscribe to the mappings' topic filters, hand each message on as an Envelope.
 
-Part of the network layer. paho-mqtt runs its own network thread (``loop_start``); that thread
-only ever builds an ``Envelope`` and passes it to the event loop with
-``call_soon_threadsafe``. On the loop a bounded ``HandoffQueue`` feeds one consumer (``run``)
-that awaits the sink. Publishing (commands, the stream republish) goes out through the same
-connection. Why a thread and not ``add_reader``/``add_writer``: see ``docs/adapters-mqtt.md``.
-Settings live in ``mqtt_settings.py``, paho plumbing (client, CONNECT, ordered acks) in
+Part of the network layer. paho-mqtt is driven from the event loop (``mqtt_link.MqttLink``:
+the socket in the loop's selector, the blocking connect in a worker thread, keepalive on a
+timer), so every paho callback runs on the loop: a message is parsed, becomes an
+``Envelope`` and enters a bounded ``HandoffQueue`` in the same step, and one consumer
+(``run``) awaits the sink for each. Publishing (commands, the stream republish) goes out
+through the same connection. Why no network thread: see ``docs/adapters-mqtt.md``. Settings
+live in ``mqtt_settings.py``, paho plumbing (client, CONNECT, ordered acks) in
 ``mqtt_client.py``.
 
 Delivery guarantees, in short:
@@ -13,15 +14,16 @@ Delivery guarantees, in short:
 * Messages are acknowledged (QoS 1 PUBACK, QoS 2 PUBCOMP) only after the sink has taken them
   (``manual_ack``), in the order they arrived, so a crash before translation means the broker
   redelivers them: at-least-once, given a persistent session.
-* A full hand-off queue is met by the ``OverloadPolicy``. ``BLOCK`` (default): paho's thread
-  waits for room, up to ``block_timeout_s``, so it stops reading the socket and the broker is
-  held back by TCP flow control; nothing is lost while the sink is merely slow. The drop
-  policies never wait. Whatever is given up (by a drop policy, or after a ``BLOCK`` timeout)
-  is acknowledged so the broker's in-flight window does not jam, counted in
+* A full hand-off queue is met by the ``OverloadPolicy``. ``BLOCK`` (default): the adapter
+  stops reading its socket (``Holdback``) until there is room, up to ``block_timeout_s``,
+  so the broker is held back by TCP flow control; nothing is lost while the sink is merely
+  slow, and acknowledgements, publishes and pings still go out. The drop policies never
+  wait. Whatever is given up (by a drop policy, or after a ``BLOCK`` timeout) is
+  acknowledged so the broker's in-flight window does not jam, counted in
   ``MqttStats.dropped`` and logged (rate-limited). MQTT 5's Receive Maximum is set to
   ``queue_size`` as well, but brokers do not all honour it (mosquitto 2.0.11 refills its
   whole window on each PUBACK), so it is a hint, not the guard.
-* Reconnects use paho's capped exponential backoff; after a reconnect the adapter subscribes
+* Reconnects use capped exponential backoff; after a reconnect the adapter subscribes
   again (always under MQTT 5, with Retain Handling 1 so retained messages are not replayed
   for subscriptions the broker kept; under 3.1.1 when the broker lost the session).
 """
@@ -31,7 +33,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -52,8 +54,10 @@ from translator.adapters.mqtt_client import (
     publish_properties,
     refusal_hint,
 )
+from translator.adapters.mqtt_link import MqttLink
 from translator.adapters.mqtt_settings import MqttSettings, MqttTls, check_topic_filter
-from translator.adapters.overload import HandoffQueue, OverloadPolicy, Room
+from translator.adapters.mqtt_stats import Counts, MqttStats
+from translator.adapters.overload import HandoffQueue, Holdback, OverloadPolicy
 from translator.errors import AdapterError
 from translator.values import Envelope, Protocol, RenderedCommand
 
@@ -62,39 +66,6 @@ __all__ = ["MqttAdapter", "MqttSettings", "MqttStats", "MqttTls", "check_topic_f
 logger = logging.getLogger(__name__)
 
 _DROP_LOG_INTERVAL_S = 10.0
-
-
-@dataclass(frozen=True, slots=True)
-class MqttStats:
-    """A snapshot of the adapter's counters (``MqttAdapter.stats()``)."""
-
-    received: int
-    delivered: int
-    rejected: int
-    dropped: int
-    waits: int
-    sink_errors: int
-    published: int
-    connects: int
-    queue_depth: int
-    queue_high_water: int
-    connected: bool
-
-    @property
-    def reconnects(self) -> int:
-        """Connections after the first one."""
-        return max(self.connects - 1, 0)
-
-
-@dataclass(slots=True)
-class _Counts:
-    received: int = 0
-    delivered: int = 0
-    rejected: int = 0
-    sink_errors: int = 0
-    published: int = 0
-    connects: int = 0
-    lost: int = 0  # dropped before the queue: BLOCK timeouts, QoS 0 while stopping, bad topics
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,22 +93,27 @@ class MqttAdapter:
         self._client_id = settings.client_id or f"translator-{socket.gethostname()}"
         self._peer = f"{settings.host}:{settings.port}"
         self._queue: HandoffQueue[_Delivery] = HandoffQueue(settings.queue_size, settings.overload)
-        blocking = settings.overload is OverloadPolicy.BLOCK
-        self._room = Room(settings.queue_size) if blocking else None
         self._publishes: dict[int, asyncio.Future[None]] = {}
+        self._publish_properties: dict[str | None, Properties | None] = {}
         self._ready = asyncio.Event()
         self._finished = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[Any] | None = None
         self._failure: str | None = None
         self._connected = False
-        self._counts = _Counts()
+        self._counts = Counts()
         self._last_drop_log = float("-inf")
-        self._subscribed_once = False  # touched only on paho's thread
+        self._subscribed_once = False
         self._client = build_client(settings, self._client_id)
         self._acks = AckLine(self._client)
+        self._link = MqttLink(self._client, settings, self._progress)
+        self._holdback: Holdback[_Delivery] | None = None
+        if settings.overload is OverloadPolicy.BLOCK:
+            self._holdback = Holdback(
+                self._queue, self._link, settings.block_timeout_s, self._give_up
+            )
+        self._connection: asyncio.Task[None] | None = None
         self._client.on_connect = self._on_connect
-        self._client.on_connect_fail = self._on_connect_fail
         self._client.on_disconnect = self._on_disconnect
         self._client.on_subscribe = self._on_subscribe
         self._client.on_message = self._on_message
@@ -161,7 +137,7 @@ class MqttAdapter:
             delivered=counts.delivered,
             rejected=counts.rejected,
             dropped=self._queue.dropped + counts.lost,
-            waits=self._room.waits if self._room else 0,
+            waits=self._holdback.waits if self._holdback is not None else 0,
             sink_errors=counts.sink_errors,
             published=counts.published,
             connects=counts.connects,
@@ -215,7 +191,7 @@ class MqttAdapter:
         delivers them again in our next session. A drain that outlasts
         ``settings.drain_timeout_s`` is cut short by cancelling ``run``.
         """
-        self._queue.close()
+        self._close_queue()
         if self._task is None or self._finished.is_set():
             return
         try:
@@ -257,11 +233,7 @@ class MqttAdapter:
             raise AdapterError("MQTT adapter is not running")
         level = self._settings.qos if qos is None else qos
         info = self._client.publish(
-            topic,
-            payload,
-            level,
-            retain,
-            properties=publish_properties(self._settings, content_type),
+            topic, payload, level, retain, properties=self._properties(content_type)
         )
         if info.rc == MQTTErrorCode.MQTT_ERR_NO_CONN and level == 0:
             raise AdapterError(f"cannot publish to {topic!r}: not connected to {self._peer}")
@@ -270,7 +242,8 @@ class MqttAdapter:
         done = loop.create_future()
         self._publishes[info.mid] = done
         try:
-            await asyncio.wait_for(done, self._settings.publish_timeout_s)
+            async with asyncio.timeout(self._settings.publish_timeout_s):
+                await done
         except TimeoutError:
             raise AdapterError(
                 f"publish to {topic!r} not acknowledged by {self._peer} within "
@@ -280,12 +253,21 @@ class MqttAdapter:
             self._publishes.pop(info.mid, None)
         self._counts.published += 1
 
-    # -- receiving (event loop) -----------------------------------------------------------
+    def _properties(self, content_type: str | None) -> Properties | None:
+        """The PUBLISH properties for ``content_type``, built once (paho only reads them)."""
+        try:
+            return self._publish_properties[content_type]
+        except KeyError:
+            built = publish_properties(self._settings, content_type)
+            self._publish_properties[content_type] = built
+            return built
+
+    # -- receiving ------------------------------------------------------------------------
 
     async def _consume(self) -> None:
         while (delivery := await self._queue.get()) is not None:
-            if self._room is not None:
-                self._room.give_back()
+            if self._holdback is not None:
+                self._counts.received += len(self._holdback.admit())
             try:
                 result = await self._sink(delivery.envelope)
             except Exception:  # the sink's bug must not stop ingest
@@ -295,21 +277,42 @@ class MqttAdapter:
                 self._counts.delivered += 1
                 if not result.accepted:
                     self._counts.rejected += 1
+            self._link.hold_writes()
             self._acks.settle(delivery.ack)
+            self._link.release_writes(now=not self._queue)  # nothing more queued: ack now
 
     def _accept(self, envelope: Envelope, mid: int, qos: int) -> None:
-        self._counts.received += 1
         if self._queue.closed:
-            if self._room is not None:
-                self._room.give_back()
+            self._counts.received += 1
             if qos == 0:  # QoS>0: left unacknowledged, so the broker delivers it again
                 self._counts.lost += 1
             return
-        ack = self._acks.expect(mid, qos)
-        given_up = self._queue.offer(_Delivery(envelope, ack))
+        delivery = _Delivery(envelope, self._acks.expect(mid, qos))
+        if self._holdback is not None:
+            if self._holdback.offer(delivery):  # else it waits, and reading pauses
+                self._counts.received += 1
+            return
+        self._counts.received += 1
+        given_up = self._queue.offer(delivery)
         if given_up is not None:
             self._acks.settle(given_up.ack)
             self._log_drop()
+
+    def _give_up(self, delivery: _Delivery) -> None:
+        """BLOCK waited ``block_timeout_s`` in vain: drop the message (acknowledged)."""
+        self._counts.received += 1
+        self._counts.lost += 1
+        self._acks.settle(delivery.ack)
+        self._log_drop()
+
+    def _close_queue(self) -> None:
+        """Take nothing more; what waits for room is left to the broker (QoS>0) or lost."""
+        self._queue.close()
+        if self._holdback is not None:
+            for delivery in self._holdback.close():
+                self._counts.received += 1
+                if delivery.ack is None:
+                    self._counts.lost += 1
 
     def _log_drop(self) -> None:
         now = asyncio.get_running_loop().time()
@@ -337,7 +340,8 @@ class MqttAdapter:
     def _refused(self, reason: str) -> None:
         self._failure = reason
         self._ready.set()  # wake ready() so it can raise
-        self._queue.close()
+        self._link.close()
+        self._close_queue()
 
     def _published(self, mid: int, error: str | None) -> None:
         done = self._publishes.get(mid)
@@ -348,25 +352,20 @@ class MqttAdapter:
         else:
             done.set_exception(AdapterError(f"broker refused the publish: {error}"))
 
-    # -- paho's network thread: build values, hand them to the loop, nothing else ----------
+    # -- paho's callbacks (on the event loop, inside MqttLink's reads and writes) ---------
 
-    def _to_loop(self, callback: Callable[..., object], *args: object) -> None:
-        loop = self._loop
-        if loop is None or loop.is_closed():
-            return
-        try:
-            loop.call_soon_threadsafe(callback, *args)
-        except RuntimeError:  # the loop closed between the check and the call
-            logger.debug("event loop closed; MQTT callback %s dropped", callback)
+    def _progress(self) -> int:
+        return self._counts.packets
 
     def _on_message(self, client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
+        self._counts.packets += 1
         try:
             topic = message.topic
         except UnicodeDecodeError:
             logger.warning(
                 "MQTT message with a topic that is not UTF-8 ignored (mid %d)", message.mid
             )
-            self._to_loop(self._drop_unqueued, message.mid, message.qos)
+            self._drop_unqueued(message.mid, message.qos)
             return
         envelope = Envelope(
             protocol=Protocol.MQTT,
@@ -376,22 +375,13 @@ class MqttAdapter:
             content_format=message_content_type(message),
             peer=self._peer,
         )
-        room = self._room
-        if room is not None and not room.wait(self._settings.block_timeout_s):
-            self._to_loop(self._give_up, message.mid, message.qos)
-            return
-        self._to_loop(self._accept, envelope, message.mid, message.qos)
+        self._accept(envelope, message.mid, message.qos)
 
     def _drop_unqueued(self, mid: int, qos: int) -> None:
         """Count and acknowledge a message that never reached the queue."""
         self._counts.received += 1
         self._counts.lost += 1
         self._acks.settle(self._acks.expect(mid, qos))
-
-    def _give_up(self, mid: int, qos: int) -> None:
-        """BLOCK waited ``block_timeout_s`` in vain: drop the message."""
-        self._drop_unqueued(mid, qos)
-        self._log_drop()
 
     def _on_connect(
         self,
@@ -405,12 +395,12 @@ class MqttAdapter:
             self._connect_refused(reason)
             return
         logger.info("MQTT connected to %s (session present: %s)", self._peer, flags.session_present)
-        self._to_loop(self._connection_up)
+        self._connection_up()
         first = not self._subscribed_once
         if self._settings.protocol == "5" or first or not flags.session_present:
             self._subscribe(first)
         else:
-            self._to_loop(self._subscribed)
+            self._subscribed()
 
     def _connect_refused(self, reason: ReasonCode) -> None:
         hint = refusal_hint(reason)
@@ -420,12 +410,12 @@ class MqttAdapter:
             )
             return
         logger.error("MQTT broker %s refused the connection: %s (%s)", self._peer, reason, hint)
-        self._to_loop(self._refused, f"{reason} ({hint})")
+        self._refused(f"{reason} ({hint})")
 
     def _subscribe(self, first: bool) -> None:
         if not self._filters:
             self._subscribed_once = True
-            self._to_loop(self._subscribed)
+            self._subscribed()
             return
         group = self._settings.shared_group
         topics = [f"$share/{group}/{f}" if group else f for f in self._filters]
@@ -453,10 +443,7 @@ class MqttAdapter:
         for topic_filter, reason in zip(self._filters, reasons, strict=False):
             if reason.is_failure:
                 logger.error("MQTT broker refused the subscription to %r: %s", topic_filter, reason)
-        self._to_loop(self._subscribed)
-
-    def _on_connect_fail(self, client: paho.Client, userdata: Any) -> None:
-        logger.warning("cannot reach MQTT broker at %s; retrying with backoff", self._peer)
+        self._subscribed()
 
     def _on_disconnect(
         self,
@@ -470,7 +457,7 @@ class MqttAdapter:
             logger.warning("MQTT connection to %s lost (%s); reconnecting", self._peer, reason)
         else:
             logger.info("MQTT disconnected from %s", self._peer)
-        self._to_loop(self._connection_down)
+        self._connection_down()
 
     def _on_publish(
         self,
@@ -480,7 +467,8 @@ class MqttAdapter:
         reason: ReasonCode,
         properties: Properties | None,
     ) -> None:
-        self._to_loop(self._published, mid, str(reason) if reason.is_failure else None)
+        self._counts.packets += 1
+        self._published(mid, str(reason) if reason.is_failure else None)
 
     # -- paho client lifecycle ------------------------------------------------------------
 
@@ -494,15 +482,25 @@ class MqttAdapter:
             clean_start=clean_start,
             properties=properties,
         )
-        self._client.loop_start()
+        self._connection = asyncio.create_task(
+            self._link.maintain(), name=f"mqtt-connection-{self._client_id}"
+        )
+        self._connection.add_done_callback(self._connection_ended)
+
+    def _connection_ended(self, task: asyncio.Task[None]) -> None:
+        if task.cancelled() or task.exception() is None or self._failure is not None:
+            return
+        error = task.exception()
+        logger.error("MQTT connection to %s failed for good: %r", self._peer, error)
+        self._refused(f"connection failed: {error!r}")
 
     async def _close_client(self) -> None:
-        if self._room is not None:
-            self._room.open()  # a network thread waiting for room must not hold up the join
-        self._client.disconnect()
-        # loop_stop joins paho's thread; it ends once the DISCONNECT (queued after our last
-        # acknowledgements) is written, or within connect_timeout_s if a connect is under way.
-        await asyncio.to_thread(self._client.loop_stop)
+        # MqttLink disconnects once the acknowledgements queued so far are written (the
+        # DISCONNECT goes after them), waiting for a connect under way first.
+        self._close_queue()
+        self._link.close()
+        if self._connection is not None:
+            await asyncio.wait({self._connection})
         self._connected = False
         for done in self._publishes.values():
             if not done.done():

@@ -4,25 +4,26 @@ What arrives is offered to a ``HandoffQueue`` on the event loop and one consumer
 out to the sink, so a transport never waits on translation work. The queue is bounded; what
 happens when it is full is the ``OverloadPolicy``:
 
-* ``BLOCK``: the producer waits for room before it offers (a transport thread waits on a
-  ``Room``), up to a timeout; only then is the newcomer dropped. The wait pushes back on the
-  peer (a paused socket read becomes TCP back-pressure towards the MQTT broker), so nothing
-  is lost while the sink is merely slow.
+* ``BLOCK``: the transport stops reading until there is room (``Holdback``: what it already
+  read waits, and the MQTT adapter takes its socket out of the selector), up to a timeout;
+  only then is the waiting item dropped. The pause pushes back on the peer (unread bytes
+  become TCP back-pressure towards the MQTT broker), so nothing is lost while the sink is
+  merely slow.
 * ``DROP_OLDEST``: the oldest waiting item makes room for the newcomer (latest values win).
 * ``DROP_NEWEST``: the newcomer is refused; what is already waiting keeps its place.
 
-Every dropped item is counted, and ``offer`` hands it back so the caller can settle it (an
-MQTT adapter acknowledges it to the broker). A ``HandoffQueue`` lives on one event loop and is
-touched only from it; a ``Room`` is shared between the producer's thread and that loop.
+Every dropped item is counted, and handed back so the caller can settle it (an MQTT adapter
+acknowledges it to the broker). Both classes live on one event loop and are touched only
+from it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections import deque
+from collections.abc import Callable
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 T = TypeVar("T")
 
@@ -93,30 +94,100 @@ class HandoffQueue(Generic[T]):
         self._ready.set()
 
 
-class Room:
-    """Free places in a hand-off queue, for a producer on another thread (``BLOCK``).
+class Pausable(Protocol):
+    """A transport that can stop reading (and so push back on its peer) and start again."""
 
-    The producer calls ``wait`` before it hands an item over; the consumer calls
-    ``give_back`` when it takes one out. ``open`` ends all waiting for good (shutdown).
+    def pause_reading(self) -> None:
+        """Read nothing more until ``resume_reading``."""
+        ...
+
+    def resume_reading(self) -> None:
+        """Read again."""
+        ...
+
+
+class Holdback(Generic[T]):
+    """``BLOCK`` for a transport read on the event loop: no room, no reading.
+
+    ``offer`` queues an item when the queue has room; otherwise the item waits here and the
+    transport is paused (what one read already delivered waits in order behind it). When the
+    consumer takes an item out, ``admit`` moves waiting items into the freed places and,
+    once none waits, reading resumes. The item at the head waits at most ``timeout``
+    seconds: then it is given up (``give_up``, counted in ``given_up``) and reading resumes,
+    so the next arrival waits again, as a thread blocked on a full queue would.
     """
 
-    def __init__(self, capacity: int) -> None:
-        self._free = threading.Semaphore(capacity)
-        self._open = threading.Event()
-        self.waits = 0  # how often the producer found no room at once (producer's thread)
+    def __init__(
+        self,
+        queue: HandoffQueue[T],
+        transport: Pausable,
+        timeout: float,
+        give_up: Callable[[T], None],
+    ) -> None:
+        self._queue = queue
+        self._transport = transport
+        self._timeout = timeout
+        self._give_up = give_up
+        self._waiting: deque[T] = deque()
+        self._timer: asyncio.TimerHandle | None = None
+        self.waits = 0  # how often an arrival found no room
+        self.given_up = 0
 
-    def wait(self, timeout: float) -> bool:
-        """Take a place, waiting up to ``timeout`` seconds; ``False`` if none came free."""
-        if self._open.is_set() or self._free.acquire(blocking=False):
+    def __len__(self) -> int:
+        return len(self._waiting)
+
+    def offer(self, item: T) -> bool:
+        """Queue ``item`` now (True), or hold it back and pause the transport (False)."""
+        queue = self._queue
+        if not self._waiting and len(queue) < queue.capacity:
+            queue.offer(item)
             return True
-        self.waits += 1
-        return self._free.acquire(timeout=timeout) or self._open.is_set()
+        self._waiting.append(item)
+        if len(self._waiting) == 1:
+            self.waits += 1
+            self._transport.pause_reading()
+            self._arm()
+        return False
 
-    def give_back(self) -> None:
-        """Return one place (an item left the queue)."""
-        self._free.release()
+    def admit(self) -> list[T]:
+        """Move waiting items into the queue's free places; the items moved, in order."""
+        queue = self._queue
+        moved: list[T] = []
+        while self._waiting and len(queue) < queue.capacity and not queue.closed:
+            item = self._waiting.popleft()
+            queue.offer(item)
+            moved.append(item)
+        if moved:
+            self._disarm()
+            if self._waiting:
+                self._arm()
+            else:
+                self._transport.resume_reading()
+        return moved
 
-    def open(self) -> None:
-        """Stop limiting: every current and later ``wait`` returns at once."""
-        self._open.set()
-        self._free.release(1 << 16)  # wake whoever waits now
+    def close(self) -> list[T]:
+        """Stop holding back: the items still waiting (never queued), and reading resumes."""
+        self._disarm()
+        left = list(self._waiting)
+        self._waiting.clear()
+        self._transport.resume_reading()
+        return left
+
+    def _arm(self) -> None:
+        self._timer = asyncio.get_running_loop().call_later(self._timeout, self._expired)
+
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _expired(self) -> None:
+        self._timer = None
+        if not self._waiting:
+            return
+        self.given_up += 1
+        self._give_up(self._waiting.popleft())
+        if self._waiting:
+            self._arm()
+        else:
+            self._transport.resume_reading()  # the next arrival waits again, if still full

@@ -7,7 +7,9 @@ of all graphs and the project prefixes are predeclared (docs/rdf-model.md). Resu
 negotiated (``translator.api.sparql_formats``) and serialized by pyoxigraph through
 ``translator.twin.query``. Queries run off the event loop in the endpoint's own threads
 (``sparql.workers``; ``translator.twin.endpoint``), with the ``sparql`` settings' timeout
-and row cap; a capped answer says so in ``X-Result-Truncated: true``.
+and row cap; a capped answer says so in ``X-Result-Truncated: true``. A query that reads
+only the state, things, meta and scene graphs is answered from their in-memory mirror
+(``translator.twin.mirror``), attached to the store when the router is made.
 A browser asking for ``text/html`` without a query gets the query page.
 
 Updates: ``POST /sparql/update`` (form ``update=…`` or an ``application/sparql-update``
@@ -33,6 +35,7 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any, Final
 from urllib.parse import parse_qs
 
@@ -54,12 +57,12 @@ from translator.twin.endpoint import (
     MAX_ERROR_CHARS,
     Dataset,
     graph_iris,
-    keywords,
     protocol_query,
     run_update,
 )
+from translator.twin.mirror import GraphMirror
 from translator.twin.query import media_type, serialize_result
-from translator.twin.sparql import AskResult, GraphResult, QueryResult
+from translator.twin.sparql import AskResult, GraphResult, QueryResult, keywords
 from translator.twin.store import TwinStore
 
 logger = logging.getLogger(__name__)
@@ -97,11 +100,18 @@ class NotAcceptable(Exception):
 
 
 class SparqlEndpoint:
-    """Runs protocol requests on the store within the configured limits."""
+    """Runs protocol requests on the store within the configured limits.
 
-    def __init__(self, store: TwinStore, settings: SparqlSettings) -> None:
+    ``mirror`` answers the queries that read only its graphs; without one, the endpoint
+    attaches its own to ``store``.
+    """
+
+    def __init__(
+        self, store: TwinStore, settings: SparqlSettings, mirror: GraphMirror | None = None
+    ) -> None:
         self._store = store
         self._settings = settings
+        self._mirror = mirror if mirror is not None else GraphMirror.attach(store)
         # its own threads: slow queries wait here, never in the loop's default executor
         # that the intake's store writes use
         self._pool = ThreadPoolExecutor(settings.workers, thread_name_prefix="sparql-http")
@@ -156,6 +166,7 @@ class SparqlEndpoint:
             request.dataset,
             timeout_s=self._settings.timeout_s,
             max_rows=self._settings.max_rows,
+            mirror=self._mirror,
         )
 
     async def update(self, sparql: str) -> None:
@@ -166,7 +177,7 @@ class SparqlEndpoint:
         """
         try:
             await asyncio.get_running_loop().run_in_executor(
-                self._pool, run_update, self._store, sparql
+                self._pool, partial(run_update, self._store, sparql, mirror=self._mirror)
             )
         except QueryError as err:
             raise HTTPException(400, str(err)) from err
@@ -175,10 +186,15 @@ class SparqlEndpoint:
             raise HTTPException(503, f"the store could not apply the update: {err}") from err
 
 
-def sparql_router(store: TwinStore, settings: SparqlSettings) -> APIRouter:
-    """``/sparql`` (read scope) and ``/sparql/update`` (admin scope) over ``store``."""
+def sparql_router(
+    store: TwinStore, settings: SparqlSettings, *, mirror: GraphMirror | None = None
+) -> APIRouter:
+    """``/sparql`` (read scope) and ``/sparql/update`` (admin scope) over ``store``.
+
+    ``mirror``: the in-memory copy of the small graphs to answer from (default: a new one).
+    """
     router = APIRouter(tags=["sparql"])
-    endpoint = SparqlEndpoint(store, settings)
+    endpoint = SparqlEndpoint(store, settings, mirror)
     read = require("read")
 
     @router.get(

@@ -150,11 +150,11 @@ ORDER BY ?lastSeen ?thing"""
 
 PER_MAPPING = """\
 SELECT ?mapping ?version (COUNT(?envelope) AS ?messages) WHERE {
-  ?envelope tr:translatedBy ?plan .
   GRAPH <https://w3id.org/semantic-translator/graph/meta> {
     ?plan tr:mappingId ?mapping ;
           owl:versionInfo ?version .
   }
+  ?envelope tr:translatedBy ?plan .
 }
 GROUP BY ?mapping ?version
 ORDER BY ?mapping ?version"""

@@ -195,6 +195,10 @@ class ChannelIndex(Generic[T]):
         self._memo[key] = answer
         return answer
 
+    def find(self, protocol: Protocol, channel: str) -> tuple[tuple[T, dict[str, str]], ...]:
+        """Like ``match``, without remembering the answer (for callers that remember it)."""
+        return self._match(protocol._value_, channel)
+
     def _match(self, name: str, channel: str) -> tuple[tuple[T, dict[str, str]], ...]:
         found: list[tuple[int, T, dict[str, str]]] = []
         sources = 0

@@ -166,6 +166,10 @@ def _condition(doc: SourceDocument, path: YamlPath, spec: Mapping[str, Any]) -> 
     if kind == "exists":
         return Condition(f"{spec['path']} exists={argument}", _exists(query, bool(argument)))
     if kind == "equals":
+        if isinstance(argument, str) and query.key is not None:
+            return Condition(
+                f"{spec['path']} {kind} {argument!r}", _key_equals(query.key, argument)
+            )
         check = lambda value: json_equal(value, argument)  # noqa: E731
     elif kind == "in":
         options = tuple(argument)
@@ -176,7 +180,15 @@ def _condition(doc: SourceDocument, path: YamlPath, spec: Mapping[str, Any]) -> 
     return Condition(f"{spec['path']} {kind} {argument!r}", _any_selected(query, check))
 
 
+def _key_equals(key: str, text: str) -> Callable[[Any], bool]:
+    """``$.key equals 'text'``: a JSON value equals a string only if it is that string."""
+    return lambda doc: type(doc) is dict and doc.get(key) == text
+
+
 def _exists(query: PathQuery, wanted: bool) -> Callable[[Any], bool]:
+    key = query.key
+    if key is not None:  # `$.key`: a membership test
+        return lambda doc: (type(doc) is dict and key in doc) is wanted
     if query.singular:
         return lambda doc: (query.one(doc) is not MISSING) is wanted
 

@@ -4,8 +4,10 @@ A query is parsed at load by ``jsonpath-rfc9535``. Singular queries made only of
 index selectors (``$.a.b[0]``, ``@.v``) — nearly every path in a mapping — are then turned
 into a tuple of direct key/index steps, so the hot path does a few ``dict``/``list`` lookups
 instead of walking the library's node objects. A trailing wildcard (``$[*]``, the usual
-``foreach``) is fast too. Anything else (slices, filters, descendants) runs the library's
-compiled query.
+``foreach``) is fast too. Other queries of child segments — filters such as FHIR's
+``$.code.coding[?@.system == 'http://loinc.org']``, several selectors per segment — run as
+one compiled selection function (``pathcompile``). Anything else (slices, descendants,
+function extensions) runs the library's compiled query.
 
 A query starting with ``@`` is *relative*: it runs against the current ``foreach`` item
 (inside a relative query, ``$`` in a filter also means that item).
@@ -19,6 +21,8 @@ from typing import Any, Final
 import jsonpath_rfc9535 as jsonpath
 from jsonpath_rfc9535.segments import JSONPathChildSegment
 from jsonpath_rfc9535.selectors import IndexSelector, NameSelector, WildcardSelector
+
+from translator.mapping.pathcompile import Selection, compile_selection, walk
 
 __all__ = ["MISSING", "PathQuery", "PathQueryError", "PathSyntaxError", "compile_path"]
 
@@ -52,7 +56,8 @@ class PathQuery:
     """One compiled JSONPath query.
 
     ``steps`` is set for queries made of name/index selectors (the fast path), optionally
-    ending in one wildcard (``$[*]``, ``$.items[*]``: ``wildcard``); ``query`` otherwise.
+    ending in one wildcard (``$[*]``, ``$.items[*]``: ``wildcard``); ``query`` otherwise,
+    with ``select`` when the query compiles to a selection function.
     """
 
     text: str
@@ -61,6 +66,7 @@ class PathQuery:
     wildcard: bool = False
     query: jsonpath.JSONPathQuery | None = field(default=None, compare=False, repr=False)
     key: str | None = None  # set when the query is one name step ($.temperature, @.v)
+    select: Selection | None = field(default=None, compare=False, repr=False)
 
     @property
     def singular(self) -> bool:
@@ -72,12 +78,14 @@ class PathQuery:
         target = item if self.relative else root
         steps = self.steps
         if steps is not None:
-            found = _walk(target, steps)
+            found = walk(target, steps, MISSING)
             if self.wildcard:
                 if type(found) is list:
                     return found
                 return list(found.values()) if type(found) is dict else []
             return [] if found is MISSING else [found]
+        if self.select is not None:
+            return self.select(target)
         assert self.query is not None
         try:
             return [node.value for node in self.query.finditer(target)]
@@ -91,7 +99,7 @@ class PathQuery:
             PathQueryError: the query selected more than one node.
         """
         if self.steps is not None and not self.wildcard:
-            return _walk(item if self.relative else root, self.steps)
+            return walk(item if self.relative else root, self.steps, MISSING)
         found = self.values(root, item)
         if not found:
             return MISSING
@@ -100,25 +108,6 @@ class PathQuery:
                 f"{self.text} selects {len(found)} values, expected one (use foreach)"
             )
         return found[0]
-
-
-def _walk(value: Any, steps: tuple[Step, ...]) -> Any:
-    """Follow name/index steps with RFC 9535 semantics (a wrong type selects nothing)."""
-    for step in steps:
-        if isinstance(step, str):
-            if type(value) is not dict:
-                return MISSING
-            value = value.get(step, MISSING)
-            if value is MISSING:
-                return MISSING
-        else:
-            if type(value) is not list:
-                return MISSING
-            try:
-                value = value[step]
-            except IndexError:
-                return MISSING
-    return value
 
 
 def compile_path(text: str, *, allow_relative: bool = True) -> PathQuery:
@@ -139,7 +128,8 @@ def compile_path(text: str, *, allow_relative: bool = True) -> PathQuery:
         raise PathSyntaxError(f"bad JSONPath {text!r}: {_describe(err)}") from err
     shape = _fast_shape(query)
     if shape is None:
-        return PathQuery(text=text, relative=relative, steps=None, query=query)
+        select = compile_selection(query)
+        return PathQuery(text=text, relative=relative, steps=None, query=query, select=select)
     steps, wildcard = shape
     key = steps[0] if len(steps) == 1 and isinstance(steps[0], str) and not wildcard else None
     return PathQuery(text=text, relative=relative, steps=steps, wildcard=wildcard, key=key)

@@ -10,7 +10,7 @@ Every failure is a ``PayloadError`` subclass naming the stage, the mapping and t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Final
@@ -28,12 +28,14 @@ from translator.mapping.decode import (
     DEFAULT_MAX_PAYLOAD_BYTES,
     FORMATS_BY_MEDIA_TYPE,
     Limits,
-    decode_payload,
+    decoder,
 )
 from translator.mapping.examples import Example
-from translator.mapping.extract import ExtractMemo, extract
-from translator.mapping.plan import MappingPlan
+from translator.mapping.extract import Extractor
+from translator.mapping.memo import MemoBudget
+from translator.mapping.plan import Condition, MappingPlan
 from translator.mapping.quantities import QuantityResolver
+from translator.mapping.records import same_layout
 from translator.mapping.render import render_command
 from translator.mapping.vocabulary import Vocabulary
 from translator.values import Command, Envelope, Protocol, Reading, RenderedCommand, ThingInfo
@@ -42,6 +44,8 @@ __all__ = ["MappingSet", "Resolution"]
 
 _UNDECODED: Final = object()
 _FAILED: Final = object()
+MEMO_LIMIT: Final = 8192  # channels remembered with their candidates, all protocols
+DESCRIPTION_MEMO_LIMIT: Final = 8192  # provenances and things remembered, all mappings
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +67,55 @@ class Resolution:
         return self.plan.version
 
 
+class _MutableResolution:
+    """``Resolution``'s layout without the frozen ``__setattr__`` (see ``records``)."""
+
+    __slots__ = ("plan", "readings", "things")
+
+    def __init__(
+        self, plan: MappingPlan, readings: tuple[Reading, ...], things: tuple[ThingInfo, ...]
+    ):
+        self.plan = plan
+        self.readings = readings
+        self.things = things
+
+
+def _twin_resolution(
+    plan: MappingPlan, readings: tuple[Reading, ...], things: tuple[ThingInfo, ...]
+) -> Resolution:
+    made = _MutableResolution(plan, readings, things)
+    made.__class__ = Resolution  # type: ignore[assignment]  # same slots: a plain Resolution now
+    return made  # type: ignore[return-value]
+
+
+_new_resolution: Final[
+    Callable[[MappingPlan, tuple[Reading, ...], tuple[ThingInfo, ...]], Resolution]
+] = _twin_resolution if same_layout(Resolution, _MutableResolution) else Resolution
+
+
+class _Route:
+    """A plan with everything ``resolve`` runs for it, prepared once."""
+
+    __slots__ = ("accepts", "decode", "extract", "format", "plan", "schema")
+
+    def __init__(
+        self, plan: MappingPlan, quantities: QuantityResolver, limits: Limits, memo: MemoBudget
+    ):
+        self.plan = plan
+        self.format: str = plan.format._value_  # plain-str keys hash in C
+        self.decode = decoder(plan.format, limits)
+        self.accepts = _all_hold(plan.when)
+        self.schema = plan.schema
+        self.extract = Extractor(plan, quantities, memo).extract
+
+
+_Candidates = tuple[tuple[_Route, dict[str, str]], ...]
+
+
 class MappingSet:
     """Compiled mappings, indexed by channel; built once, then only read."""
 
-    __slots__ = ("_index", "_limits", "_memo", "_plans", "_quantities")
+    __slots__ = ("_candidates", "_index", "_limits", "_memo", "_plans", "_preferred")
 
     def __init__(
         self,
@@ -91,12 +140,19 @@ class MappingSet:
                 )
             by_id[plan.id] = plan
         self._plans = MappingProxyType(by_id)
-        self._index: ChannelIndex[MappingPlan] = ChannelIndex(
-            (plan.channel, plan) for plan in ranked
-        )
-        self._quantities = QuantityResolver(vocabulary)
-        self._memo = ExtractMemo()
         self._limits = Limits(max_payload_bytes, max_json_depth)
+        quantities = QuantityResolver(vocabulary)
+        described = MemoBudget(DESCRIPTION_MEMO_LIMIT)  # provenances and things, all plans
+        self._index: ChannelIndex[_Route] = ChannelIndex(
+            (plan.channel, _Route(plan, quantities, self._limits, described)) for plan in ranked
+        )
+        self._memo = MemoBudget(MEMO_LIMIT)
+        # protocol -> channel -> the candidates, best rank first (no tuple key to build)
+        self._candidates: dict[str, dict[str, _Candidates]] = {
+            protocol.value: self._memo.table() for protocol in Protocol
+        }
+        # (protocol, channel, content format) -> candidates, those in that format first
+        self._preferred: dict[tuple[str, str, str], _Candidates] = self._memo.table()
 
     @property
     def mappings(self) -> Mapping[str, MappingPlan]:
@@ -130,57 +186,96 @@ class MappingSet:
             ExtractionError: a reading could not be extracted.
         """
         payload = envelope.payload
-        limits = self._limits
-        if len(payload) > limits.max_payload_bytes:
-            raise DecodeError(
-                f"payload of {len(payload)} bytes is over the limit of "
-                f"{limits.max_payload_bytes} bytes",
-                detail={"size": len(payload), "max_payload_bytes": limits.max_payload_bytes},
-            )
-        candidates = self._index.match(envelope.protocol, envelope.channel)
-        if len(candidates) > 1 and envelope.content_format:
-            preferred = FORMATS_BY_MEDIA_TYPE.get(_media_type(envelope.content_format))
-            if preferred is not None:  # stable: rank order holds within each group
-                candidates = tuple(
-                    sorted(candidates, key=lambda candidate: candidate[0].format is not preferred)
-                )
-        decoded: dict[str, Any] = {}  # format -> document (plain-str keys hash in C)
+        if len(payload) > self._limits.max_payload_bytes:
+            raise self._too_large(payload)
+        known = self._candidates[envelope.protocol._value_]
+        candidates = known.get(envelope.channel)
+        if candidates is None:
+            candidates = self._match(known, envelope)
+        if len(candidates) != 1:
+            return self._first_fitting(candidates, envelope)
+        route, variables = candidates[0]  # the usual case: one mapping claims the channel
+        try:
+            doc = route.decode(payload, envelope.received_at)
+        except DecodeError as err:
+            err.mapping_id = route.plan.id
+            raise
+        accepts = route.accepts
+        if accepts is None or accepts(doc):
+            return self._translate(route, doc, variables, envelope)
+        raise _no_match(envelope, [route.plan.id])
+
+    def _first_fitting(self, candidates: _Candidates, envelope: Envelope) -> Resolution:
+        """Several candidates (or none): decode once per format, the first that fits wins."""
+        if envelope.content_format:
+            candidates = self._prefer(candidates, envelope, envelope.content_format)
+        decoded: dict[str, Any] = {}  # format -> document
         first_error: DecodeError | None = None
-        for plan, variables in candidates:
-            fmt: str = plan.format._value_
-            doc = decoded.get(fmt, _UNDECODED)
+        for route, variables in candidates:
+            doc = decoded.get(route.format, _UNDECODED)
             if doc is _UNDECODED:
                 try:
-                    doc = decode_payload(plan.format, payload, envelope.received_at, limits)
+                    doc = route.decode(envelope.payload, envelope.received_at)
                 except DecodeError as err:
-                    err.mapping_id = plan.id
+                    err.mapping_id = route.plan.id
                     first_error = first_error or err
                     doc = _FAILED
-                decoded[fmt] = doc
+                decoded[route.format] = doc
             if doc is _FAILED:
                 continue
-            for condition in plan.when:
-                if not condition.test(doc):
-                    break
-            else:
-                return self._translate(plan, doc, variables, envelope)
+            accepts = route.accepts
+            if accepts is None or accepts(doc):
+                return self._translate(route, doc, variables, envelope)
         if first_error is not None:
             raise first_error
-        raise _no_match(envelope, [plan.id for plan, _ in candidates])
+        raise _no_match(envelope, [route.plan.id for route, _ in candidates])
+
+    def _too_large(self, payload: bytes) -> DecodeError:
+        limit = self._limits.max_payload_bytes
+        return DecodeError(
+            f"payload of {len(payload)} bytes is over the limit of {limit} bytes",
+            detail={"size": len(payload), "max_payload_bytes": limit},
+        )
+
+    def _match(self, known: dict[str, _Candidates], envelope: Envelope) -> _Candidates:
+        """The routes whose channel matches, best rank first (then remembered)."""
+        candidates = self._index.find(envelope.protocol, envelope.channel)
+        self._memo.put(known, envelope.channel, candidates)
+        return candidates
+
+    def _prefer(
+        self, candidates: _Candidates, envelope: Envelope, content_format: str
+    ) -> _Candidates:
+        """Those whose format is the envelope's content format first (stable: rank order
+        holds within each group)."""
+        key = (envelope.protocol._value_, envelope.channel, content_format)
+        ordered = self._preferred.get(key)
+        if ordered is None:
+            ordered = candidates
+            preferred = FORMATS_BY_MEDIA_TYPE.get(_media_type(content_format))
+            if preferred is not None:
+                ordered = tuple(
+                    sorted(
+                        candidates, key=lambda candidate: candidate[0].plan.format is not preferred
+                    )
+                )
+            self._memo.put(self._preferred, key, ordered)
+        return ordered
 
     def _translate(
-        self, plan: MappingPlan, doc: Any, variables: dict[str, str], envelope: Envelope
+        self, route: _Route, doc: Any, variables: dict[str, str], envelope: Envelope
     ) -> Resolution:
-        if plan.schema is not None:
-            violation = plan.schema.violation(doc)
+        schema = route.schema
+        if schema is not None:
+            violation = schema.violation(doc)
             if violation is not None:
                 raise SchemaViolation(
                     f"{violation.path}: {violation.message}",
-                    mapping_id=plan.id,
+                    mapping_id=route.plan.id,
                     detail=violation.as_detail(),
                 )
-        readings, things = extract(plan, doc, variables, envelope, self._quantities, self._memo)
-        return Resolution(plan, tuple(readings), tuple(things))
+        readings, things = route.extract(doc, variables, envelope)
+        return _new_resolution(route.plan, readings, things)
 
     def render_command(
         self, mapping_id: str, command: Command, variables: Mapping[str, str]
@@ -194,6 +289,26 @@ class MappingSet:
         if plan is None:
             raise CommandError(f"no mapping {mapping_id!r} is loaded")
         return render_command(plan, command, variables)
+
+
+def _all_hold(conditions: tuple[Condition, ...]) -> Callable[[Any], bool] | None:
+    """The ``when`` conditions as one test (``None``: there are none)."""
+    if not conditions:
+        return None
+    tests = tuple(condition.test for condition in conditions)
+    if len(tests) == 1:
+        return tests[0]
+    if len(tests) == 2:
+        first, second = tests
+        return lambda doc: first(doc) and second(doc)
+
+    def every(doc: Any) -> bool:
+        for test in tests:  # noqa: SIM110 (a generator costs a frame: hot path)
+            if not test(doc):
+                return False
+        return True
+
+    return every
 
 
 def _media_type(content_format: str) -> str:

@@ -9,15 +9,18 @@ bounded tables so the vocabulary is consulted once per distinct name.
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Mapping
+from typing import Any, Final
 
+from translator.mapping.jsonpath import MISSING
 from translator.mapping.plan import Conversion, UnitPlan
-from translator.mapping.transforms import StepError
+from translator.mapping.transforms import StepError, describe_value
 from translator.mapping.vocabulary import CodeSystem, Vocabulary
 from translator.ontology.model import PropertyDef, ValueKind
 
 __all__ = [
     "QuantityResolver",
+    "ReadingUnits",
     "UnitProblem",
     "check_unit_for",
     "conversion_for",
@@ -26,6 +29,7 @@ __all__ = [
 ]
 
 MAX_CACHED: Final = 1024
+MAX_MEMO_TEXT: Final = 64  # unit texts longer than this are resolved afresh, never kept
 
 
 class UnitProblem(ValueError):
@@ -125,3 +129,66 @@ class QuantityResolver:
         if isinstance(found, str):
             raise StepError(found)
         return found
+
+
+class ReadingUnits:
+    """The unit of one reading's source value, and its conversion, per distinct unit text.
+
+    For a unit the payload names (SenML ``u``, a Home Assistant topic): the text is read,
+    mapped and checked against the property once, then remembered (bounded).
+    """
+
+    __slots__ = ("_key", "_memo", "_plan", "_quantities", "_relative")
+
+    def __init__(self, plan: UnitPlan | None, quantities: QuantityResolver):
+        self._plan = plan
+        self._quantities = quantities
+        path = plan.path if plan is not None else None
+        self._key = path.key if path is not None else None  # a one-name path: a lookup
+        self._relative = path is not None and path.relative
+        # (unit text, property) -> the conversion, or why there is none
+        self._memo: dict[tuple[str, str], Conversion | str] = {}
+
+    def conversion(
+        self, prop: PropertyDef, doc: Any, item: Any, variables: Mapping[str, str]
+    ) -> Conversion:
+        """The conversion for this message's unit. Raises ``StepError``."""
+        plan = self._plan
+        key = self._key
+        if key is not None:
+            node = item if self._relative else doc
+            raw: Any = node.get(key, MISSING) if type(node) is dict else MISSING
+        elif plan is None or plan.fixed is not None:
+            return self._quantities.conversion(plan.fixed if plan else None, prop)
+        elif plan.template is not None:
+            raw = plan.template.render(variables)
+        else:
+            assert plan.path is not None
+            raw = plan.path.one(doc, item)
+        if raw is MISSING:
+            assert plan is not None
+            assert plan.path is not None
+            if plan.default is not None:
+                return self._quantities.conversion(plan.default, prop)
+            raise StepError(f"unit: {plan.path.text} selects nothing")
+        if not isinstance(raw, str):
+            raise StepError(f"unit: {describe_value(raw)} is not a unit name")
+        memo = (raw, prop.name)
+        found = self._memo.get(memo)
+        if found is None:
+            assert plan is not None
+            found = self._resolve(raw, prop, plan)
+            if len(raw) <= MAX_MEMO_TEXT:  # a unit's name is short; anything else is not kept
+                if len(self._memo) >= MAX_CACHED:
+                    self._memo.clear()
+                self._memo[memo] = found
+        if type(found) is str:
+            raise StepError(found)
+        return found  # type: ignore[return-value]  # a str was raised just above
+
+    def _resolve(self, raw: str, prop: PropertyDef, plan: UnitPlan) -> Conversion | str:
+        try:
+            unit = self._quantities.unit_name(raw, plan)
+            return self._quantities.conversion(unit, prop)
+        except StepError as err:
+            return str(err)

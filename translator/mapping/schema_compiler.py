@@ -4,7 +4,9 @@ The common vocabulary (``type``, ``enum``, ``const``, ``properties``, ``required
 ``additionalProperties``, ``items``, ``prefixItems``, the numeric, string, array and object
 bounds, ``pattern``, ``allOf``/``anyOf``/``oneOf``/``not``) becomes closures with exact
 jsonschema semantics (``true`` is not ``1``; ``1.0`` is an integer; keywords apply only to
-their instance types). Annotations are skipped. Any other keyword, or another draft, makes
+their instance types). Annotations are skipped. The shapes payload schemas are mostly made
+of (an object's ``type``/``required``/``properties``, a ``const``/``enum`` of texts) are
+fused into one closure each (``schema_shapes``). Any other keyword, or another draft, makes
 ``compile_predicate`` return ``None`` and the caller runs jsonschema instead.
 """
 
@@ -15,36 +17,11 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 from translator.mapping.json_equality import json_equal
+from translator.mapping.schema_shapes import ANNOTATIONS, Predicate, fused_shape
 
 __all__ = ["DRAFT_2020_12", "Predicate", "compile_predicate"]
 
-Predicate = Callable[[Any], bool]
-
 DRAFT_2020_12: Final = "https://json-schema.org/draft/2020-12/schema"
-
-_ANNOTATIONS: Final = frozenset(
-    {
-        "$schema",
-        "$id",
-        "$comment",
-        "$defs",
-        "definitions",
-        "$anchor",
-        "$dynamicAnchor",
-        "$vocabulary",
-        "title",
-        "description",
-        "default",
-        "examples",
-        "deprecated",
-        "readOnly",
-        "writeOnly",
-        "format",  # an annotation unless a format checker is configured (none is)
-        "contentMediaType",
-        "contentEncoding",
-        "contentSchema",
-    }
-)
 
 
 class _Unsupported(Exception):
@@ -74,10 +51,12 @@ def _compile(schema: Any) -> Predicate:
         return _always
     if schema is False:
         return _never
+    keywords = {key: value for key, value in schema.items() if key not in ANNOTATIONS}
+    fused = fused_shape(keywords, _compile)
+    if fused is not None:
+        return fused
     checks: list[Predicate] = []
-    for keyword, argument in schema.items():
-        if keyword in _ANNOTATIONS:
-            continue
+    for keyword, argument in keywords.items():
         builder = _KEYWORDS.get(keyword)
         if builder is None:
             raise _Unsupported(keyword)
@@ -90,16 +69,25 @@ def _all_of(checks: Sequence[Predicate]) -> Predicate:
         return _always
     if len(checks) == 1:
         return checks[0]
+    if len(checks) == 2:
+        first, second = checks
+        return lambda value: first(value) and second(value)
     frozen = tuple(checks)
 
     def every(value: Any) -> bool:
-        return all(check(value) for check in frozen)
+        for check in frozen:  # noqa: SIM110 (a generator costs a frame: hot path)
+            if not check(value):
+                return False
+        return True
 
     return every
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    kind = type(value)
+    if kind is float or kind is int:
+        return True
+    return isinstance(value, int | float) and kind is not bool
 
 
 def _is_integer(value: Any) -> bool:
@@ -124,7 +112,17 @@ def _type(argument: Any, _schema: Mapping[str, Any]) -> Predicate:
     tests = tuple(_TYPES[name] for name in names)
     if len(tests) == 1:
         return tests[0]
-    return lambda value: any(test(value) for test in tests)
+    if len(tests) == 2:
+        first, second = tests
+        return lambda value: first(value) or second(value)
+
+    def any_type(value: Any) -> bool:
+        for test in tests:  # noqa: SIM110 (a generator costs a frame: hot path)
+            if test(value):
+                return True
+        return False
+
+    return any_type
 
 
 def _enum(argument: Any, _schema: Mapping[str, Any]) -> Predicate:

@@ -11,6 +11,7 @@ pack carried. CBOR packs (§6) use integer labels; ``labels_from_cbor`` renames 
 from __future__ import annotations
 
 import base64
+import functools
 import math
 import re
 from collections.abc import Mapping
@@ -46,8 +47,6 @@ SUPPORTED_VERSION: Final = 10
 _NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-:./_]*")
 _BASE_FIELDS: Final = frozenset({"bn", "bt", "bu", "bv", "bs", "bver"})
 _VALUE_FIELDS: Final = ("v", "vs", "vb", "vd")
-_NUMBER_FIELDS: Final = frozenset({"bt", "bv", "bs", "v", "s", "t", "ut"})
-_TEXT_FIELDS: Final = frozenset({"bn", "bu", "n", "u", "vs", "vd", "l"})
 
 
 class SenMLError(ValueError):
@@ -58,11 +57,12 @@ def labels_from_cbor(record: Mapping[Any, Any], index: int) -> dict[str, Any]:
     """Rename integer labels to their JSON names; encode ``vd`` bytes as base64url."""
     out: dict[str, Any] = {}
     for key, value in record.items():
-        if isinstance(key, int) and not isinstance(key, bool):
+        kind = type(key)
+        if kind is int or (kind is not str and isinstance(key, int) and not isinstance(key, bool)):
             name = CBOR_LABELS.get(key)
             if name is None:
                 raise SenMLError(f"record {index}: unknown CBOR label {key}")
-        elif isinstance(key, str):
+        elif kind is str or isinstance(key, str):
             name = key
         else:
             raise SenMLError(f"record {index}: a label must be an integer or text")
@@ -103,9 +103,10 @@ def resolve_pack(pack: Any, now: float) -> list[dict[str, Any]]:
     for index, record in enumerate(pack):
         if not isinstance(record, dict):
             raise SenMLError(f"record {index} is not an object")
-        _check_fields(record, index)
-        base.update(record, index)
-        out = _resolve_record(record, base, index, now)
+        flags = _check_fields(record, index)
+        if flags & _HAS_BASE:
+            base.update(record, index)
+        out = _resolve_record(record, flags, base, index, now)
         if out is not None:
             resolved.append(out)
     return resolved
@@ -142,37 +143,104 @@ class _Base:
             self.sum = record["bs"]
 
 
-def _check_fields(record: Mapping[str, Any], index: int) -> None:
+# What ``_check_fields`` learns of a record on its way, as bits.
+_HAS_BASE: Final = 1  # a base field (bn, bt, bu, bv, bs, bver)
+_HAS_V: Final = 2
+_HAS_S: Final = 4
+_HAS_OTHER_VALUE: Final = 8  # vs, vb or vd
+_HAS_EXTENSION: Final = 16  # a field RFC 8428 does not define (kept as it is)
+_SEVERAL_VALUES: Final = 32
+
+_NUMBER: Final = 1
+_TEXT: Final = 2
+_BOOLEAN: Final = 3
+_UNCHECKED: Final = 4
+# field -> (how its value is checked, the bits it sets)
+_FIELDS: Final[dict[str, tuple[int, int]]] = {
+    "bver": (_UNCHECKED, _HAS_BASE),
+    "bn": (_TEXT, _HAS_BASE),
+    "bt": (_NUMBER, _HAS_BASE),
+    "bu": (_TEXT, _HAS_BASE),
+    "bv": (_NUMBER, _HAS_BASE),
+    "bs": (_NUMBER, _HAS_BASE),
+    "n": (_TEXT, 0),
+    "u": (_TEXT, 0),
+    "v": (_NUMBER, _HAS_V),
+    "vs": (_TEXT, _HAS_OTHER_VALUE),
+    "vb": (_BOOLEAN, _HAS_OTHER_VALUE),
+    "vd": (_TEXT, _HAS_OTHER_VALUE),
+    "s": (_NUMBER, _HAS_S),
+    "t": (_NUMBER, 0),
+    "ut": (_NUMBER, _HAS_EXTENSION),
+    "l": (_TEXT, _HAS_EXTENSION),
+}
+_isfinite = math.isfinite
+
+
+def _check_fields(record: Mapping[str, Any], index: int) -> int:
+    """Check every field's type, in the record's order; return the record's bits."""
+    flags = 0
+    values = 0
     for key, value in record.items():
-        if key.endswith("_"):
-            raise SenMLError(f"record {index}: field {key!r} must be understood, and is not")
-        if key in _NUMBER_FIELDS:
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise SenMLError(f"record {index}: {key!r} must be a number")
-            if not math.isfinite(value):
-                raise SenMLError(f"record {index}: {key!r} must be finite")
-        elif key in _TEXT_FIELDS:
-            if not isinstance(value, str):
+        known = _FIELDS.get(key)
+        if known is None:
+            flags |= _extension(key, index)
+            continue
+        check, bits = known
+        flags |= bits
+        if bits & (_HAS_V | _HAS_OTHER_VALUE):
+            values += 1
+        if check == _NUMBER:
+            kind = type(value)
+            number = kind is float or kind is int or _is_number(value)
+            if not (number and _finite(value)):
+                raise _bad_number(key, value, index)
+        elif check == _TEXT:
+            if type(value) is not str and not isinstance(value, str):
                 raise SenMLError(f"record {index}: {key!r} must be text")
-        elif key == "vb" and not isinstance(value, bool):
+        elif check == _BOOLEAN and not isinstance(value, bool):
             raise SenMLError(f"record {index}: 'vb' must be true or false")
-    present = [field for field in _VALUE_FIELDS if field in record]
-    if len(present) > 1:
+    if values > 1:
+        present = [field for field in _VALUE_FIELDS if field in record]
         raise SenMLError(f"record {index}: more than one value field ({', '.join(present)})")
+    return flags
+
+
+def _extension(key: str, index: int) -> int:
+    """A field RFC 8428 does not define: kept, unless its name ends in ``_`` (must-understand)."""
+    if key.endswith("_"):
+        raise SenMLError(f"record {index}: field {key!r} must be understood, and is not")
+    return _HAS_EXTENSION
+
+
+def _is_number(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float)
+
+
+def _finite(value: Any) -> bool:
+    try:
+        return _isfinite(value)
+    except OverflowError:  # a CBOR bignum beyond the range of a double
+        return False
+
+
+def _bad_number(key: str, value: Any, index: int) -> SenMLError:
+    if not _is_number(value):
+        return SenMLError(f"record {index}: {key!r} must be a number")
+    return SenMLError(f"record {index}: {key!r} must be finite")
 
 
 def _resolve_record(
-    record: Mapping[str, Any], base: _Base, index: int, now: float
+    record: Mapping[str, Any], flags: int, base: _Base, index: int, now: float
 ) -> dict[str, Any] | None:
-    has_value = any(field in record for field in _VALUE_FIELDS)
-    numeric = "v" in record or (base.value is not None and not has_value)
-    summed = "s" in record or base.sum is not None
+    has_value = flags & (_HAS_V | _HAS_OTHER_VALUE)
+    numeric = flags & _HAS_V or (base.value is not None and not has_value)
+    summed = flags & _HAS_S or base.sum is not None
     if not (has_value or numeric or summed):
-        if all(key in _BASE_FIELDS for key in record):
-            return None  # a header record: it only sets base fields
-        raise SenMLError(f"record {index} has no value and no sum")
+        _check_header(record, index)
+        return None  # a header record: it only sets base fields
     name = base.name + record.get("n", "")
-    if _NAME.fullmatch(name) is None:
+    if not _valid_name(name):
         raise SenMLError(
             f"record {index}: name {name!r} is empty or has characters RFC 8428 forbids"
         )
@@ -182,14 +250,30 @@ def _resolve_record(
         out["u"] = unit
     if numeric:
         out["v"] = (base.value or 0) + record.get("v", 0)
-    for field in ("vs", "vb", "vd"):
-        if field in record:
-            out[field] = record[field]
+    if flags & _HAS_OTHER_VALUE:
+        for field in ("vs", "vb", "vd"):
+            if field in record:
+                out[field] = record[field]
     if summed:
         out["s"] = (base.sum or 0) + record.get("s", 0)
     moment = base.time + record.get("t", 0)
     out["t"] = now + moment if moment < RELATIVE_TIME_LIMIT else moment
-    for key, value in record.items():
-        if key not in out and key not in _BASE_FIELDS and key not in ("n", "u", "v", "s", "t"):
-            out[key] = value
+    if flags & _HAS_EXTENSION:
+        out.update((key, value) for key, value in record.items() if key not in _RESOLVED_FIELDS)
     return out
+
+
+def _check_header(record: Mapping[str, Any], index: int) -> None:
+    """A record without value or sum must only set base fields (a header record)."""
+    if not all(key in _BASE_FIELDS for key in record):
+        raise SenMLError(f"record {index} has no value and no sum")
+
+
+_RESOLVED_FIELDS: Final = _BASE_FIELDS | {"n", "u", "v", "vs", "vb", "vd", "s", "t"}
+"""Fields a resolved record takes from the base; any other field is copied as it is."""
+
+
+@functools.lru_cache(maxsize=4096)
+def _valid_name(name: str) -> bool:
+    """Whether ``name`` is a SenML name (the names of one device repeat in every pack)."""
+    return _NAME.fullmatch(name) is not None

@@ -68,8 +68,20 @@ class Template:
             TemplateError: a variable is missing, or empty in an IRI.
         """
         literals = self.literals
-        if not self.variables:
+        variables = self.variables
+        if not variables:
             return literals[0]
+        if len(variables) == 1:  # the usual template: "urn:dev:x:{device}"
+            name = variables[0]
+            try:
+                value = values[name]
+            except KeyError:
+                raise TemplateError(f"variable {{{name}}} has no value") from None
+            if self.encode:
+                if not value:
+                    raise TemplateError(f"variable {{{name}}} is empty; an IRI needs a value")
+                value = encode_component(value)
+            return literals[0] + value + literals[1]
         out = [literals[0]]
         for index, name in enumerate(self.variables):
             try:

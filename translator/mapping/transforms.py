@@ -30,6 +30,7 @@ __all__ = [
 OPERATIONS: Final = ("map", "number", "string", "regex", "scale", "offset")
 """Every step name, in the order the documentation lists them."""
 
+_MISS: Final = object()
 _NUMBER_TEXT: Final = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*")
 
 
@@ -55,17 +56,26 @@ class Transform:
 
 
 class LookupTable:
-    """A ``map`` table keyed by JSON type and value, with an optional default."""
+    """A ``map`` table keyed by JSON type and value, with an optional default.
 
-    __slots__ = ("_default", "_has_default", "_table")
+    Text keys (``"ON"``, ``"OFF"``) — nearly every table — are also kept in a plain ``str``
+    table, so looking up a ``str`` is one dictionary access.
+    """
+
+    __slots__ = ("_default", "_has_default", "_table", "_texts")
 
     def __init__(self, table: Mapping[Any, Any], default: Any = None, has_default: bool = False):
         self._table = {json_key(key): value for key, value in table.items()}
+        self._texts = {key[1]: value for key, value in self._table.items() if key[0] == "s"}
         self._default = default
         self._has_default = has_default
 
     def lookup(self, value: Any) -> Any:
         """The mapped value. Raises ``StepError`` on a miss without default."""
+        if type(value) is str:
+            found = self._texts.get(value, _MISS)
+            if found is not _MISS:
+                return found
         try:
             return self._table[json_key(value)]
         except (KeyError, TypeError):

@@ -1,19 +1,20 @@
-"""Readings to RDF: the history quads of one translated envelope (docs/rdf-model.md).
+"""Readings to RDF: the history triples of one translated envelope (docs/rdf-model.md).
 
-Per envelope, one ``tr:Envelope`` node (6 quads); per reading, one ``sosa:Observation``
-(5 quads + 1 for a boolean/text result, or + 4 for a number's ``qudt:QuantityValue`` node,
+Per envelope, one ``tr:Envelope`` node (6 triples); per reading, one ``sosa:Observation``
+(5 triples + 1 for a boolean/text result, or + 4 for a number's ``qudt:QuantityValue`` node,
 + 2 more when the value was converted). Everything goes to the history graph, which is the
-store's default graph: the quads are built without a graph name, the cheapest way to build a
-pyoxigraph ``Quad`` (passing ``DefaultGraph()`` explicitly costs ~1.4 µs more per quad).
+store's default graph.
 
 ``build_graph`` returns the triples indexed by subject (``graph.MessageGraph``): one dict per
-node, built in one expression, which the SHACL gate reads as it is; ``build`` turns that into
-quads. A quad with a literal object costs ~1.8 µs to make (pyoxigraph tries the other term
-types first), ten times one with an IRI object, so nothing else here is worth caching more.
+node, built in one expression, which the SHACL gate reads as it is and ``Translated`` carries
+to the store, which writes it as N-Quads text (``translator.rdf.nquads``). No pyoxigraph
+``Quad`` is made on the way (one with a literal object costs ~1.5 µs: pyoxigraph tries the
+other term types first); ``build`` and ``MessageGraph.quads`` make them for who wants them.
 
-Contract with the store: the first quad is the envelope's ``rdf:type`` quad, and observation
-``i`` (``id:observation/K-i``) is made from ``readings[i]``; the store relies on both to link
-the latest state to its observation without re-reading the quads.
+Contract with the store: the index's first subject is the envelope node (``envelope_node``),
+whose ``rdf:type`` comes first, and observation ``i`` (``id:observation/K-i``) is made from
+``readings[i]``; the store relies on both to link the latest state to its observation without
+reading the triples.
 """
 
 from __future__ import annotations
@@ -81,6 +82,16 @@ def envelope_of(quads: Sequence[Quad]) -> NamedNode | None:
     return None
 
 
+def envelope_node(graph: MessageGraph | None) -> NamedNode | None:
+    """The envelope node of one message's graph, if any: its first subject, by contract."""
+    if graph is None or not graph.index:
+        return None
+    subject, by_predicate = next(iter(graph.index.items()))
+    if isinstance(subject, NamedNode) and TR_ENVELOPE in by_predicate.get(RDF_TYPE, ()):
+        return subject
+    return None
+
+
 class ObservationBuilder:
     """Builds the triples of one envelope; cheap to call once per message.
 
@@ -123,7 +134,7 @@ class ObservationBuilder:
         readings: Sequence[Reading],
         sha256: str | None = None,
     ) -> MessageGraph:
-        """Like ``build``, as an index the SHACL gate reads directly (``MessageGraph.quads``).
+        """Like ``build``, as the index the SHACL gate reads and the store writes.
 
         Raises:
             ExtractionError: a thing, property or unit does not make a valid IRI.

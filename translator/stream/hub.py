@@ -30,17 +30,19 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 from translator.rdf.identifiers import envelope_key, observation_iri
-from translator.rdf.observations import envelope_of
+from translator.rdf.observations import envelope_node
 from translator.stream.filters import ANY, StreamFilter
 from translator.stream.message import (
+    Fact,
     Observation,
     Source,
     StreamEvent,
     ThingMeta,
-    message_body,
+    fact_body,
+    source_fields,
 )
 from translator.stream.queues import EventSink
-from translator.values import Reading, ThingInfo, Translated
+from translator.values import ThingInfo, Translated
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +122,9 @@ class Hub:
         self._things.update(things)
         count = 0
         for entry in entries:
-            if self._remember(self._event(entry.observation, entry.source)):
+            obs, source = entry.observation, entry.source
+            fields = None if source is None else source_fields(source)
+            if self._remember(self._event(obs, obs.iri, fields)):
                 count += 1
         return count
 
@@ -128,35 +132,37 @@ class Hub:
         """Stream the readings of one translated envelope (never blocks)."""
         for info in translated.things:
             self._learn(info)
-        envelope = envelope_of(translated.quads)
+        envelope = envelope_node(translated.graph)  # no quads made: the index's first node
         key = None if envelope is None else envelope_key(envelope.value)
-        source = Source(
-            protocol=translated.envelope.protocol.value,
-            mapping=translated.mapping_id,
-            channel=translated.envelope.channel,
-            envelope=None if envelope is None else envelope.value,
+        source = source_fields(
+            Source(
+                protocol=translated.envelope.protocol.value,
+                mapping=translated.mapping_id,
+                channel=translated.envelope.channel,
+                envelope=None if envelope is None else envelope.value,
+            )
         )
         for index, reading in enumerate(translated.readings):
             iri = None if key is None else observation_iri(key, index)
-            self._fan_out(self._event(_observation(reading, iri), source))
+            self._fan_out(self._event(reading, iri, source))
 
     def _learn(self, info: ThingInfo) -> None:
         area = info.placement.area if info.placement is not None else None
-        meta = ThingMeta(type=info.type, area=area)
-        if self._things.get(info.iri) != meta:
-            self._things[info.iri] = meta
+        known = self._things.get(info.iri)
+        if known is None or known.type != info.type or known.area != area:
+            self._things[info.iri] = ThingMeta(type=info.type, area=area)
 
-    def _event(self, obs: Observation, source: Source | None) -> StreamEvent:
-        meta = self._things.get(obs.thing)
+    def _event(self, fact: Fact, iri: str | None, source: dict[str, str] | None) -> StreamEvent:
+        meta = self._things.get(fact.thing)
         self._seq += 1
         return StreamEvent(
             seq=self._seq,
-            thing=obs.thing,
-            property=obs.property,
-            time=obs.time,
+            thing=fact.thing,
+            property=fact.property,
+            time=fact.time,
             type_iri=None if meta is None else meta.type_iri,
             area=None if meta is None else meta.area,
-            body=message_body(obs, meta, source),
+            body=fact_body(fact, iri, meta, source),
         )
 
     def _remember(self, event: StreamEvent) -> bool:
@@ -244,16 +250,3 @@ class Hub:
 
 def _by_seq(event: StreamEvent) -> int:
     return event.seq
-
-
-def _observation(reading: Reading, iri: str | None) -> Observation:
-    return Observation(
-        iri=iri,
-        thing=reading.thing,
-        property=reading.property,
-        value=reading.value,
-        unit=reading.unit,
-        time=reading.time,
-        source_value=reading.source_value,
-        source_unit=reading.source_unit,
-    )

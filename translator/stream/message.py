@@ -22,11 +22,11 @@ client reached us. ``message.schema.json`` next to this module is the JSON Schem
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from importlib import resources
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import orjson
 
@@ -51,15 +51,19 @@ class Source:
 
 @dataclass(frozen=True, slots=True)
 class ThingMeta:
-    """What the stream knows about a thing: its type (CURIE) and area, for messages and filters."""
+    """What the stream knows about a thing: its type (CURIE) and area, for messages and filters.
+
+    ``type_iri`` is the type as a full IRI (filters compare IRIs, so ``saref:Switch`` matches
+    both), expanded once here rather than once per event.
+    """
 
     type: str | None = None
     area: str | None = None
+    type_iri: str | None = field(init=False, repr=False, compare=False)
 
-    @property
-    def type_iri(self) -> str | None:
-        """The type as a full IRI (filters compare IRIs, so ``saref:Switch`` matches both)."""
-        return None if self.type is None else expand_curie(self.type)
+    def __post_init__(self) -> None:
+        expanded = None if self.type is None else expand_curie(self.type)
+        object.__setattr__(self, "type_iri", expanded)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,32 +93,62 @@ class Observation:
     source_unit: str | None = None
 
 
+class Fact(Protocol):
+    """What a message says about one property of one thing: a live ``Reading`` or a seeded
+    ``Observation`` (both have these fields)."""
+
+    @property
+    def thing(self) -> str: ...
+    @property
+    def value(self) -> ReadingValue: ...
+    @property
+    def unit(self) -> str | None: ...
+    @property
+    def time(self) -> datetime: ...
+    @property
+    def source_value(self) -> float | None: ...
+    @property
+    def source_unit(self) -> str | None: ...
+    @property  # last: from here on ``property`` names this member in the class body
+    def property(self) -> str: ...
+
+
 def message_body(observation: Observation, meta: ThingMeta | None, source: Source | None) -> bytes:
     """The message JSON (without ``@context``), serialized once."""
+    fields = None if source is None else source_fields(source)
+    return fact_body(observation, observation.iri, meta, fields)
+
+
+def fact_body(
+    fact: Fact, iri: str | None, meta: ThingMeta | None, source: dict[str, str] | None
+) -> bytes:
+    """``message_body`` for any ``Fact``, with the source already as ``source_fields`` (the
+    hub builds those once per envelope, then a body per reading)."""
     message: dict[str, Any] = {}
-    if observation.iri is not None:
-        message["id"] = observation.iri
+    if iri is not None:
+        message["id"] = iri
     message["type"] = OBSERVATION_TYPE
-    message["thing"] = observation.thing
-    message["property"] = observation.property
-    message["value"] = observation.value
-    if observation.unit is not None:
-        message["unit"] = observation.unit
-    if observation.source_value is not None:
-        message["sourceValue"] = observation.source_value
-    if observation.source_unit is not None:
-        message["sourceUnit"] = observation.source_unit
-    message["time"] = observation.time
+    message["thing"] = fact.thing
+    message["property"] = fact.property
+    message["value"] = fact.value
+    if fact.unit is not None:
+        message["unit"] = fact.unit
+    if fact.source_value is not None:
+        message["sourceValue"] = fact.source_value
+    if fact.source_unit is not None:
+        message["sourceUnit"] = fact.source_unit
+    message["time"] = fact.time
     if meta is not None and meta.type is not None:
         message["thingType"] = meta.type
     if meta is not None and meta.area is not None:
         message["area"] = meta.area
     if source is not None:
-        message["source"] = _source(source)
+        message["source"] = source
     return orjson.dumps(message, option=_DUMP_OPTIONS)
 
 
-def _source(source: Source) -> dict[str, str]:
+def source_fields(source: Source) -> dict[str, str]:
+    """The message's ``source`` object."""
     out = {"envelope": source.envelope} if source.envelope is not None else {}
     out |= {"protocol": source.protocol, "mapping": source.mapping, "channel": source.channel}
     return out

@@ -39,6 +39,7 @@ TRANSPORT: Final = "mqtt"
 CONTENT_TYPE: Final = "application/ld+json"
 WORKERS: Final = 8
 WARN_EVERY_S: Final = 30.0
+TOPIC_CACHE: Final = 100_000  # (thing, property) topics kept encoded; forgotten all at once past it
 
 
 def topic_for(prefix: str, thing: str, prop: str) -> str:
@@ -70,6 +71,7 @@ class Republisher:
         self._sent = metrics.stream_sent.labels(TRANSPORT)
         self._failed = metrics.stream_dropped.labels(TRANSPORT)
         self._queue = CoalescingQueue(queue_size, on_drop=self._failed.inc)
+        self._topics: dict[tuple[str, str], str] = {}
         self._last_warning = float("-inf")
         self.published = 0
         self.failed = 0
@@ -107,8 +109,18 @@ class Republisher:
         while (event := await self._queue.get()) is not None:
             await self._publish(event)
 
+    def _topic(self, thing: str, prop: str) -> str:
+        """``topic_for`` once per (thing, property): two percent-encodings per publish add up."""
+        key = (thing, prop)
+        topic = self._topics.get(key)
+        if topic is None:
+            if len(self._topics) >= TOPIC_CACHE:
+                self._topics.clear()
+            topic = self._topics[key] = topic_for(self._prefix, thing, prop)
+        return topic
+
     async def _publish(self, event: StreamEvent) -> None:
-        topic = topic_for(self._prefix, event.thing, event.property)
+        topic = self._topic(event.thing, event.property)
         payload = with_context(event.body, self._context)
         try:
             await self._publisher.publish(

@@ -9,7 +9,11 @@
   of the observations graph (``.../graph/observations``) stands for the store's default
   graph, where history lives (docs/rdf-model.md);
 * over the query's ``FROM`` / ``FROM NAMED`` when it has them (the union would hide them);
-* ``SERVICE`` refused, at most ``max_rows`` results, a deadline checked between solutions.
+* ``SERVICE`` refused, at most ``max_rows`` results, a deadline checked between solutions;
+* from a ``GraphMirror`` (``translator.twin.mirror``) when one is given and the query reads
+  only the graphs it holds (every triple pattern inside ``GRAPH <state>``, ``<things>``,
+  ``<meta>`` or ``<scene>``, no dataset): the same evaluation, limits and errors, on an
+  in-memory copy instead of RocksDB.
 
 It runs on the calling thread and drops pyoxigraph's result iterator there, whatever
 happens: an iterator dropped on another thread makes pyoxigraph raise "unsendable"
@@ -17,7 +21,8 @@ happens: an iterator dropped on another thread makes pyoxigraph raise "unsendabl
 exception of its cancelled worker).
 
 ``run_update`` applies an update; ``LOAD`` and ``SERVICE`` are refused before pyoxigraph sees
-them, since pyoxigraph would fetch them over the network.
+them, since pyoxigraph would fetch them over the network. The store tells no listener of an
+update, so a mirror is paused (queries go to the store) and copied again afterwards.
 
 Both reach the pyoxigraph store inside ``TwinStore`` (one private access, ``_oxigraph``)
 until ``TwinStore`` offers datasets and updates itself.
@@ -45,14 +50,14 @@ from pyoxigraph import (
 
 from translator.errors import QueryError, StoreError, TranslatorError
 from translator.rdf.namespaces import OBSERVATIONS_GRAPH, PREFIXES
+from translator.twin.mirror import GraphMirror
 from translator.twin.sparql import (
-    _TOKEN,
     AskResult,
     GraphResult,
     QueryResult,
     SelectResult,
-    _unescape,
     check_query,
+    keywords,
 )
 from translator.twin.store import TwinStore
 
@@ -74,19 +79,12 @@ class Dataset:
         return bool(self.default_graphs or self.named_graphs)
 
 
-def keywords(sparql: str) -> set[str]:
-    """The bare words of a query or update, lowercased (not in strings, IRIs or comments)."""
-    found: set[str] = set()
-    for text in (sparql, _unescape(sparql)):
-        found.update(
-            match.group().lower() for match in _TOKEN.finditer(text) if match.lastgroup == "word"
-        )
-    return found
+def names_dataset(sparql: str, *, words: set[str] | None = None) -> bool:
+    """Whether the query text has a ``FROM`` or ``FROM NAMED`` clause.
 
-
-def names_dataset(sparql: str) -> bool:
-    """Whether the query text has a ``FROM`` or ``FROM NAMED`` clause."""
-    return "from" in keywords(sparql)
+    ``words``: ``keywords(sparql)`` when the caller has them already.
+    """
+    return "from" in (keywords(sparql) if words is None else words)
 
 
 def protocol_query(
@@ -96,16 +94,19 @@ def protocol_query(
     *,
     timeout_s: float | None = None,
     max_rows: int | None = None,
+    mirror: GraphMirror | None = None,
 ) -> QueryResult:
     """Run a query over ``dataset``, else its ``FROM`` clauses, else the union of all graphs.
 
-    A dataset with default graphs only has no named graphs, and the other way round.
+    A dataset with default graphs only has no named graphs, and the other way round. With
+    ``mirror``, a query reading only the mirrored graphs is answered from memory.
 
     Raises:
         QueryError: malformed, refused (``SERVICE``) or over ``timeout_s``.
         StoreError: the store failed while reading.
     """
-    check_query(sparql)
+    words = keywords(sparql)  # lexed once for both checks
+    check_query(sparql, words=words)
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     default: list[NamedNode | BlankNode | DefaultGraph] | None = None
     named: list[NamedNode | BlankNode] | None = None
@@ -113,8 +114,13 @@ def protocol_query(
         default = [_graph(iri) for iri in dataset.default_graphs]
         named = [NamedNode(iri) for iri in dataset.named_graphs]
     dataset = dataset or Dataset()
-    union = not dataset and not names_dataset(sparql)
-    outcome = _evaluate(store, sparql, union, default, named, max_rows, deadline)
+    union = not dataset and not names_dataset(sparql, words=words)
+    target = _oxigraph(store)  # raises when the store is closed, mirror or not
+    if union and mirror is not None:
+        memory = mirror.store_for(sparql)
+        if memory is not None:  # (an empty Store is falsy)
+            target = memory
+    outcome = _evaluate(target, sparql, union, default, named, max_rows, deadline)
     if isinstance(outcome, TranslatorError):
         # raised only here, once pyoxigraph's iterator is gone: it must not outlive the
         # thread that made it (pyoxigraph aborts when one is dropped on another thread)
@@ -125,7 +131,7 @@ def protocol_query(
 
 
 def _evaluate(
-    store: TwinStore,
+    store: Store,
     sparql: str,
     union: bool,
     default: list[NamedNode | BlankNode | DefaultGraph] | None,
@@ -135,7 +141,7 @@ def _evaluate(
 ) -> QueryResult | TranslatorError | None:
     """The result, the error to raise, or ``None`` when the deadline passed."""
     try:
-        results = _oxigraph(store).query(
+        results = store.query(
             sparql,
             prefixes=dict(PREFIXES),
             use_default_graph_as_union=union,
@@ -151,12 +157,13 @@ def _evaluate(
         return StoreError(f"the store failed while answering a query: {err}")
 
 
-def run_update(store: TwinStore, sparql: str) -> None:
+def run_update(store: TwinStore, sparql: str, *, mirror: GraphMirror | None = None) -> None:
     """Apply a SPARQL 1.1 Update (atomically) with the project's prefixes.
 
     It sees the store's own default graph (history), not the union: use ``GRAPH`` for the
     state, things and meta graphs. The store's in-memory state and things indexes are not
     refreshed: the SPARQL view is right at once, ``TwinStore.latest`` after a restart.
+    ``mirror`` is paused during the update and copied from the store after it.
 
     Raises:
         QueryError: malformed, or uses ``LOAD`` or ``SERVICE`` (remote fetches).
@@ -168,8 +175,13 @@ def run_update(store: TwinStore, sparql: str) -> None:
             f"{' and '.join(word.upper() for word in refused)} refused: this endpoint never "
             "fetches remote data (insert the triples with INSERT DATA instead)"
         )
+    db = _oxigraph(store)
     try:
-        _oxigraph(store).update(sparql, prefixes=dict(PREFIXES))
+        if mirror is None:
+            db.update(sparql, prefixes=dict(PREFIXES))
+        else:
+            with mirror.paused():
+                db.update(sparql, prefixes=dict(PREFIXES))
     except SyntaxError as err:
         raise QueryError(f"invalid SPARQL update: {short_error(err)}") from err
     except OSError as err:

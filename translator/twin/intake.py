@@ -1,10 +1,14 @@
 """The service's intake: adapters submit envelopes, the store gets them in batches.
 
 Translation runs inline on the event loop (tens of microseconds per message, cheaper than a
-thread hop); outcomes queue in a bounded buffer that a writer task flushes to the store
-every ``batch_size`` messages or ``batch_interval`` seconds, off the loop. When the store
-falls behind, the buffer fills and ``submit`` waits: back-pressure reaches the adapters,
-whose own overload policies then apply (see docs/adapters-mqtt.md). Nothing is dropped here.
+thread hop); outcomes queue in a bounded buffer that one writer task hands to the store, off
+the loop. The writer writes as soon as it is idle: an outcome that arrives while nothing is
+being written goes to the store at once (low latency at low load), and whatever accumulates
+while a write runs becomes the next batch, up to ``batch_size`` (big batches at high load,
+with no timer per message). When the store falls behind, the buffer (``4 * batch_size``)
+fills and ``submit`` waits: back-pressure reaches the adapters, whose own overload policies
+then apply (see docs/adapters-mqtt.md). Nothing is dropped here.
+
 Listeners (``add_listener``: the stream hub, the command tracker) are told of each translated
 envelope right after translation, before it waits for room in the buffer.
 """
@@ -15,6 +19,9 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
+from typing import Final
+
+from prometheus_client import Counter
 
 from translator.adapters.base import EnvelopeSink, IngestResult
 from translator.metrics import Metrics
@@ -26,13 +33,45 @@ from translator.values import Envelope, Rejected, Translated
 logger = logging.getLogger(__name__)
 
 Outcome = Translated | Rejected
-YIELD_EVERY = 16  # submissions between two yields to the event loop, see ``submit``
+YIELD_EVERY: Final = 16  # submissions between two yields to the event loop, see ``submit``
+BUFFER_BATCHES: Final = 4  # the buffer holds this many batches before ``submit`` waits
+ACCEPTED: Final = IngestResult(True)
 Listener = Callable[[Translated], None]
 """Told of each translated envelope right after translation (before the store has it); must
 not block or await: the stream hub and the command tracker hand it on in O(1) per reader."""
 WrittenListener = Callable[[Sequence[Translated]], None]
 """Told of each batch of translated envelopes right after the store wrote it (``bench.ingest``
 measures publish→stored latency with it); runs on the event loop, must not block or await."""
+
+
+class _Counters:
+    """The labelled metric children one adapter's submissions touch, looked up once each
+    (``labels()`` takes a lock and builds a key: too dear to repeat per message)."""
+
+    def __init__(self, metrics: Metrics, adapter: str, readings: dict[str, Counter]) -> None:
+        self._metrics = metrics
+        self._adapter = adapter
+        self.messages_in = metrics.messages_in.labels(adapter)
+        self._out: dict[str, Counter] = {}
+        self._rejected: dict[str, Counter] = {}
+        self._readings = readings  # labelled by mapping only: shared by every adapter
+
+    def translated(self, outcome: Translated) -> None:
+        mapping = outcome.mapping_id
+        out = self._out.get(mapping)
+        if out is None:
+            out = self._out[mapping] = self._metrics.messages_out.labels(self._adapter, mapping)
+        out.inc()
+        readings = self._readings.get(mapping)
+        if readings is None:
+            readings = self._readings[mapping] = self._metrics.readings.labels(mapping)
+        readings.inc(len(outcome.readings))
+
+    def rejected(self, stage: str) -> None:
+        counter = self._rejected.get(stage)
+        if counter is None:
+            counter = self._rejected[stage] = self._metrics.rejected.labels(self._adapter, stage)
+        counter.inc()
 
 
 class Intake:
@@ -46,7 +85,6 @@ class Intake:
         metrics: Metrics,
         *,
         batch_size: int = 1000,
-        batch_interval: float = 0.1,
         listeners: Sequence[Listener] = (),
     ) -> None:
         self._pipeline = pipeline
@@ -54,12 +92,17 @@ class Intake:
         self._dead_letters = dead_letters
         self._metrics = metrics
         self._batch_size = batch_size
-        self._batch_interval = batch_interval
-        self._buffer: asyncio.Queue[Outcome] = asyncio.Queue(maxsize=batch_size * 4)
-        self._stopping = asyncio.Event()
+        # ``None`` only ever wakes the writer at ``stop`` (see there)
+        self._buffer: asyncio.Queue[Outcome | None] = asyncio.Queue(
+            maxsize=batch_size * BUFFER_BATCHES
+        )
+        self._stopping = False
         self._listeners: list[Listener] = list(listeners)
         self._since_yield = 0
         self._written_listeners: list[WrittenListener] = []
+        self._counters: dict[str, _Counters] = {}
+        self._readings: dict[str, Counter] = {}
+        self._depth = metrics.queue_depth.labels("store")
         self.written = 0
 
     def add_listener(self, listener: Listener) -> None:
@@ -80,7 +123,8 @@ class Intake:
 
     async def submit(self, envelope: Envelope, adapter: str) -> IngestResult:
         """Translate one envelope and queue the outcome for the store."""
-        self._metrics.messages_in.labels(adapter).inc()
+        counters = self._counters.get(adapter) or self._counters_of(adapter)
+        counters.messages_in.inc()
         started = time.perf_counter()
         outcome = self._pipeline.translate(envelope)
         self._metrics.translate_seconds.observe(time.perf_counter() - started)
@@ -93,13 +137,15 @@ class Intake:
             # the buffer has room): let the stream's writers and the HTTP API run meanwhile
             self._since_yield = 0
             await asyncio.sleep(0)
-        self._metrics.queue_depth.labels("store").set(self._buffer.qsize())
         if isinstance(outcome, Rejected):
-            self._metrics.rejected.labels(adapter, outcome.stage).inc()
+            counters.rejected(outcome.stage)
             return IngestResult(False, outcome.reason, outcome.stage)
-        self._metrics.messages_out.labels(adapter, outcome.mapping_id).inc()
-        self._metrics.readings.labels(outcome.mapping_id).inc(len(outcome.readings))
-        return IngestResult(True)
+        counters.translated(outcome)
+        return ACCEPTED
+
+    def _counters_of(self, adapter: str) -> _Counters:
+        counters = self._counters[adapter] = _Counters(self._metrics, adapter, self._readings)
+        return counters
 
     def _notify(self, outcome: Translated) -> None:
         for listener in self._listeners:
@@ -115,28 +161,36 @@ class Intake:
 
     async def run(self) -> None:
         """Write batches until ``stop()``; then write what is left and return."""
-        while not (self._stopping.is_set() and self._buffer.empty()):
+        while True:
             batch = await self._next_batch()
+            if batch is None:
+                return
             if batch:
                 await self._write(batch)
 
     async def stop(self) -> None:
         """Ask the writer to drain the buffer and finish."""
-        self._stopping.set()
+        self._stopping = True
+        if self._buffer.empty():
+            # the writer may be waiting for an outcome that will never come: wake it (an
+            # empty buffer has room, so this never waits)
+            self._buffer.put_nowait(None)
 
-    async def _next_batch(self) -> list[Outcome]:
-        batch: list[Outcome] = []
-        deadline = asyncio.get_running_loop().time() + self._batch_interval
-        while len(batch) < self._batch_size:
-            timeout = deadline - asyncio.get_running_loop().time()
-            if timeout <= 0:
-                break
-            try:
-                batch.append(await asyncio.wait_for(self._buffer.get(), timeout))
-            except TimeoutError:
-                break
-        while len(batch) < self._batch_size and not self._buffer.empty():
-            batch.append(self._buffer.get_nowait())
+    async def _next_batch(self) -> list[Outcome] | None:
+        """What accumulated since the last write (at least one outcome, at most
+        ``batch_size``), waiting for the first; ``None`` once stopped and drained."""
+        buffer = self._buffer
+        if buffer.empty():
+            if self._stopping:
+                return None
+            self._depth.set(0)
+        first = await buffer.get()
+        batch: list[Outcome] = [] if first is None else [first]
+        for _ in range(min(buffer.qsize(), self._batch_size - len(batch))):
+            outcome = buffer.get_nowait()
+            if outcome is not None:
+                batch.append(outcome)
+        self._depth.set(buffer.qsize())
         return batch
 
     async def _write(self, batch: list[Outcome]) -> None:
@@ -154,7 +208,6 @@ class Intake:
             self._metrics.dropped.labels("store").inc(len(batch))
             return
         self._metrics.store_batch_seconds.observe(time.perf_counter() - started)
-        self._metrics.queue_depth.labels("store").set(self._buffer.qsize())
         self.written += len(batch)
         if translated:
             self._notify_written(translated)

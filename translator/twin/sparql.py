@@ -87,22 +87,34 @@ def _unescape(text: str) -> str:
     return _CODEPOINT.sub(codepoint, text)
 
 
+def keywords(sparql: str) -> set[str]:
+    """The bare words of a query or update, lowercased (not in strings, IRIs or comments).
+
+    Read from the text as written and with ``\\u`` escapes resolved, so a keyword spelled
+    with escapes is found too.
+    """
+    found = _words(sparql)
+    if "\\u" in sparql or "\\U" in sparql:  # else resolving escapes changes nothing
+        found |= _words(_unescape(sparql))
+    return found
+
+
+def _words(text: str) -> set[str]:
+    return {match.group().lower() for match in _TOKEN.finditer(text) if match.lastgroup == "word"}
+
+
 def uses_service(sparql: str) -> bool:
     """Whether the query contains the ``SERVICE`` keyword (conservatively)."""
-    for text in (sparql, _unescape(sparql)):
-        for match in _TOKEN.finditer(text):
-            if match.lastgroup == "word" and match.group().lower() == "service":
-                return True
-    return False
+    return "service" in keywords(sparql)
 
 
-def check_query(sparql: str) -> None:
-    """Refuse queries the store must not run.
+def check_query(sparql: str, *, words: set[str] | None = None) -> None:
+    """Refuse queries the store must not run (``words``: ``keywords(sparql)`` if known).
 
     Raises:
         QueryError: the query uses ``SERVICE`` (a remote fetch).
     """
-    if uses_service(sparql):
+    if "service" in (keywords(sparql) if words is None else words):
         raise QueryError("SERVICE is refused: this endpoint does not query other endpoints")
 
 

@@ -19,7 +19,7 @@ from typing import Final
 
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
-from translator.rdf.identifiers import envelope_key, observation_iri, state_iri
+from translator.rdf.identifiers import observation_iri, state_iri
 from translator.rdf.literals import (
     datetime_literal,
     literal_datetime,
@@ -28,7 +28,7 @@ from translator.rdf.literals import (
     value_literal,
 )
 from translator.rdf.namespaces import TRP, UNIT
-from translator.rdf.observations import envelope_of, named_node
+from translator.rdf.observations import named_node
 from translator.rdf.terms import (
     HISTORY,
     QUDT_NUMERIC_VALUE,
@@ -44,7 +44,8 @@ from translator.rdf.terms import (
     TR_OF_THING,
     TR_STATE,
 )
-from translator.values import Reading, ReadingValue, Translated
+from translator.twin.prepared import PreparedMessage
+from translator.values import Reading, ReadingValue
 
 logger = logging.getLogger(__name__)
 
@@ -164,10 +165,10 @@ class StateIndex:
                 repair.slots[(wanted.entry.thing, wanted.entry.property)] = wanted
         return index, repair
 
-    def plan(self, batch: Sequence[Translated]) -> StatePlan:
+    def plan(self, batch: Sequence[PreparedMessage]) -> StatePlan:
         """The state changes a batch makes: the newest reading per key, if not older than now."""
         plan = StatePlan()
-        winners: dict[Key, tuple[Reading, datetime, Translated, int]] = {}
+        winners: dict[Key, tuple[Reading, datetime, str | None, int]] = {}
         for message in batch:
             for index, reading in enumerate(message.readings):
                 key = (reading.thing, reading.property)
@@ -181,14 +182,14 @@ class StateIndex:
                 if current is not None and moment < current:
                     plan.stale += 1
                     continue
-                winners[key] = (reading, moment, message, index)
-        for key, (reading, moment, message, index) in winners.items():
+                winners[key] = (reading, moment, message.envelope_key, index)
+        for key, (reading, moment, envelope, index) in winners.items():
             old = self._slots.get(key)
             if old is None:
-                slot = _Slot.build(_entry(reading, moment, message, index, None))
+                slot = _Slot.build(_entry(reading, moment, envelope, index, None))
                 plan.additions += slot.fixed + slot.varying
             else:  # same node, same fixed quads: only the varying ones can differ
-                entry = _entry(reading, moment, message, index, old.entry.iri)
+                entry = _entry(reading, moment, envelope, index, old.entry.iri)
                 slot = _Slot(entry, old.node, old.fixed, _varying_quads(old.node, entry))
                 plan.additions += (q for q in slot.varying if q not in old.varying)
                 plan.removals += (q for q in old.varying if q not in slot.varying)
@@ -223,10 +224,9 @@ class StateIndex:
 
 
 def _entry(
-    reading: Reading, moment: datetime, message: Translated, index: int, iri: str | None
+    reading: Reading, moment: datetime, key: str | None, index: int, iri: str | None
 ) -> StateEntry:
-    env = envelope_of(message.quads)
-    key = envelope_key(env.value) if env is not None else None
+    """The entry of ``reading``, ``readings[index]`` of the envelope with key ``key``."""
     numeric = not isinstance(reading.value, bool | str)
     return StateEntry(
         thing=reading.thing,

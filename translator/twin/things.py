@@ -1,16 +1,20 @@
 """The things graph: the registry of what it holds, and the directory that reads it back.
 
 ``ThingRegistry`` (the store's writer side) remembers, per thing IRI, the quads the store
-holds and the last ``ThingInfo`` seen, so a message about a known, unchanged thing costs one
-dict lookup. When a mapping's description of a thing changes (new label, new placement,
-another mapping), the thing's quads are replaced. Besides the description
-(``rdf.things.thing_quads``) each thing records the mapping that registered it and its
-template variables (``registration_quads``), which the command path needs.
+holds and the ``ThingInfo`` they describe, so a message about a known, unchanged thing costs
+one dict lookup. A thing is described once and re-described only when its description
+changes: its type, label, scene placement or template variables (``same_description``).
+Another mapping of the same family describing it the same way changes nothing, so a Tasmota
+plug or a FHIR patient whose mappings alternate is not rewritten message after message; its
+``tr:registeredBy`` stays the mapping that first described it that way. Besides the
+description (``rdf.things.thing_quads``) each thing records that mapping and its template
+variables (``registration_quads``), which the command path needs. A batch writes at most one
+change per thing, the net one.
 
 ``ThingDirectory`` (the reader side, for the things API, Thing Descriptions and commands) is
 every thing as a ``ThingInfo``: read from the things graph once at start, then kept current
-by ``learn``, an intake listener. ``describing_plans`` finds the mappings that build a
-thing's IRI (a Tasmota plug is described by three).
+by ``learn``, an intake listener, by the same rule. ``describing_plans`` finds the mappings
+that build a thing's IRI (a Tasmota plug is described by three).
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from translator.rdf.terms import (
     TR_VARIABLE,
 )
 from translator.rdf.things import parse_variable, registration_quads, thing_quads
+from translator.twin.prepared import PreparedMessage
 from translator.twin.sparql import GraphResult
 from translator.values import Placement, ThingInfo, Translated
 
@@ -58,8 +63,21 @@ class ThingPlan:
 
     additions: list[Quad] = field(default_factory=list)
     removals: list[Quad] = field(default_factory=list)
-    stored: dict[str, frozenset[Quad]] = field(default_factory=dict)
+    stored: dict[str, frozenset[Quad]] = field(default_factory=dict)  # things whose quads change
     seen: dict[str, ThingInfo] = field(default_factory=dict)
+
+
+def same_description(old: ThingInfo, new: ThingInfo) -> bool:
+    """Whether ``new`` describes the thing as ``old`` does (which mapping says it aside)."""
+    return old is new or (
+        old.type == new.type
+        and old.label == new.label
+        and old.placement == new.placement
+        and old.variables == new.variables
+    )
+
+
+DESCRIPTION_CACHE_SIZE: Final = 1024
 
 
 class ThingRegistry:
@@ -68,6 +86,7 @@ class ThingRegistry:
     def __init__(self) -> None:
         self._stored: dict[str, frozenset[Quad]] = {}
         self._seen: dict[str, ThingInfo] = {}
+        self._described: dict[ThingInfo, frozenset[Quad] | None] = {}  # bounded cache
 
     def __len__(self) -> int:
         return len(self._stored)
@@ -86,30 +105,45 @@ class ThingRegistry:
         registry._stored = {iri: frozenset(quads) for iri, quads in found.items()}
         return registry
 
-    def plan(self, batch: Sequence[Translated]) -> ThingPlan:
+    def plan(self, batch: Sequence[PreparedMessage]) -> ThingPlan:
         """The things-graph changes for the things of a batch that are new or changed."""
         plan = ThingPlan()
+        described: dict[str, frozenset[Quad]] = {}
         for message in batch:
             for info in message.things:
-                if plan.seen.get(info.iri, self._seen.get(info.iri)) == info:
+                current = plan.seen.get(info.iri) or self._seen.get(info.iri)
+                if current is not None and same_description(current, info):
                     continue
                 plan.seen[info.iri] = info
-                try:
-                    quads = frozenset(thing_quads(info) + registration_quads(info))
-                except ExtractionError as err:
-                    logger.warning("thing %r not described: %s", info.iri, err.reason)
-                    continue
-                plan.stored[info.iri] = quads
-        for iri, quads in plan.stored.items():  # net change per thing, however often it changed
+                quads = self._describe(info)
+                if quads is not None:
+                    described[info.iri] = quads
+        for iri, quads in described.items():  # net change per thing, however often it changed
             old = self._stored.get(iri, frozenset())
-            plan.additions += quads - old
-            plan.removals += old - quads
+            if quads != old:
+                plan.stored[iri] = quads
+                plan.additions += quads - old
+                plan.removals += old - quads
         return plan
 
     def commit(self, plan: ThingPlan) -> None:
         """Take a plan once its quads are in the store."""
         self._stored.update(plan.stored)
         self._seen.update(plan.seen)
+
+    def _describe(self, info: ThingInfo) -> frozenset[Quad] | None:
+        """The quads of ``info`` (cached: descriptions that alternate are built once)."""
+        if info in self._described:
+            return self._described[info]
+        try:
+            quads: frozenset[Quad] | None = frozenset(thing_quads(info) + registration_quads(info))
+        except ExtractionError as err:
+            logger.warning("thing %r not described: %s", info.iri, err.reason)
+            quads = None
+        if len(self._described) >= DESCRIPTION_CACHE_SIZE:
+            self._described.clear()
+        self._described[info] = quads
+        return quads
 
 
 THINGS_QUERY: Final = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{THINGS_GRAPH}> {{ ?s ?p ?o }} }}"
@@ -148,9 +182,14 @@ class ThingDirectory:
         return self._things.get(iri)
 
     def learn(self, translated: Translated) -> None:
-        """Take the things of a translated message (an intake listener: O(things))."""
+        """Take the things of a translated message (an intake listener: O(things)).
+
+        A thing's entry changes when its description does (``same_description``), as in
+        the things graph, not when another mapping of its family describes it the same way.
+        """
         for info in translated.things:
-            if self._things.get(info.iri) != info:
+            current = self._things.get(info.iri)
+            if current is None or not same_description(current, info):
                 self._things[info.iri] = info
 
 

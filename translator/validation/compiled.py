@@ -22,6 +22,7 @@ import pyoxigraph as ox
 import rdflib
 
 from translator.validation.dataview import NO_TERMS, DataView
+from translator.validation.literals import Parsed
 from translator.validation.paths import Path, PredicatePath
 from translator.validation.terms import RdfTerm, Term
 
@@ -99,9 +100,18 @@ class ChoiceRule:
 
 @dataclass(frozen=True, slots=True)
 class TestRule:
-    """Each value node passes ``test`` (the other per-value components)."""
+    """Each value node passes ``test`` (the other per-value components).
+
+    ``term_only``: the test is a function of the value term alone (it may read the typed
+    value through ``DataView.parsed``, but not the graph), so its answer may be cached per
+    term across messages (``fastchecks``). Every component that builds one today is such.
+    ``typed``, when set, is the same test on the typed value: ``test`` is false for
+    anything but a literal, false for an ill-typed one, else ``typed(parse_literal(v))``.
+    """
 
     test: ValueTest
+    term_only: bool = True
+    typed: Callable[[Parsed], bool] | None = None
 
 
 ValueRule: TypeAlias = (
@@ -326,6 +336,8 @@ class TargetGroup:
         field(default_factory=dict)
     )
     """``table`` with each shape's conformance test simplified for the value that picked it."""
+    target_class: Term | None = None
+    """The one class whose SHACL instances are the focus nodes, when that is the target."""
 
     def run(self, view: DataView, out: list[RawResult]) -> None:
         """Append the results of every shape in the group for every focus node.
@@ -361,9 +373,22 @@ class CompiledShapes:
     groups: tuple[TargetGroup, ...]
     unsupported: str | None = None
     prefixes: Mapping[str, str] = field(default_factory=dict)
+    conforms: Callable[[DataView], bool] | None = None
+    """``fastpath.FastPath``: true only when the data has no result at all (else: not sure)."""
 
     def evaluate(self, view: DataView) -> list[RawResult]:
-        """Every validation result for the data in ``view``."""
+        """Every validation result for the data in ``view``.
+
+        The whole-message fast check runs first: a message that conforms (most do) costs
+        one flat check per focus node; only when it says "not sure" do the groups run.
+        """
+        conforms = self.conforms
+        if conforms is not None and conforms(view):
+            return []
+        return self.report(view)
+
+    def report(self, view: DataView) -> list[RawResult]:
+        """Every validation result, each group on its focus nodes (no whole-message check)."""
         out: list[RawResult] = []
         for group in self.groups:
             group.run(view, out)

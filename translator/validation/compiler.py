@@ -5,7 +5,8 @@ components, custom targets, unknown ``sh:`` parameters) by recording the reason,
 use the pyshacl oracle; (2) find the shapes that have targets, as pyshacl does; (3) compile
 each shape and, on demand, every shape it references; (4) mark shapes on reference cycles;
 (5) run the look-ups that need every shape compiled (``sh:or``/``sh:xone`` dispatch tables);
-(6) specialise every shape's conformance test into one flat closure (``conforming``).
+(6) specialise every shape's conformance test into one flat closure (``conforming``);
+(7) merge the shapes of each target into one whole-message fast check (``fastpath``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from translator.rdf.namespaces import RDF, RDFS, SH, XSD
 from translator.validation.compiled import CompiledShape, CompiledShapes, Constraint, FocusFinder
 from translator.validation.conforming import specialize
 from translator.validation.dataview import DataView
-from translator.validation.dispatch import build_groups
+from translator.validation.dispatch import Targets, build_groups
+from translator.validation.fastpath import build_fast_path
 from translator.validation.pair_checks import PAIR_COMPONENTS
 from translator.validation.paths import Path, UnsupportedShapes, compile_path
 from translator.validation.shape_checks import SHAPE_COMPONENTS
@@ -97,7 +99,7 @@ class ShapesCompiler:
         """Run every pass; never raises for unsupported input (see ``unsupported``)."""
         try:
             self._refuse_unsupported()
-            targeted: list[tuple[object, FocusFinder, CompiledShape]] = []
+            targeted: list[tuple[Targets, FocusFinder, CompiledShape]] = []
             for node in self._targeted_nodes():
                 found = self._focus_finder(node)
                 shape = self.shape(node)
@@ -108,10 +110,11 @@ class ShapesCompiler:
                 hook()
             specialize(self._shapes.values())
             groups = build_groups(targeted)
+            fast = build_fast_path(groups)
         except (UnsupportedShapes, TermConversionError) as err:
             logger.info("shapes need the pyshacl oracle: %s", err)
             return CompiledShapes(self.graph, (), str(err), self.prefixes)
-        return CompiledShapes(self.graph, tuple(groups), None, self.prefixes)
+        return CompiledShapes(self.graph, tuple(groups), None, self.prefixes, fast)
 
     # -- ShapeSource ---------------------------------------------------------------------
 
@@ -203,7 +206,7 @@ class ShapesCompiler:
         class_types = {_RDFS_CLASS, *self.graph.subjects(_RDFS_SUBCLASS_OF, _RDFS_CLASS)}
         return any(t in class_types for t in self.graph.objects(node, _RDF_TYPE))
 
-    def _focus_finder(self, node: RdfTerm) -> tuple[object, FocusFinder] | None:
+    def _focus_finder(self, node: RdfTerm) -> tuple[Targets, FocusFinder] | None:
         """``(signature, finder)``: shapes with equal signatures have the same focus nodes."""
         fixed = [self.term(o) for o in self.values(node, "targetNode")]
         classes = [self.term(o) for o in self.values(node, "targetClass")]
@@ -213,7 +216,9 @@ class ShapesCompiler:
         objects_of = [self._predicate(o) for o in self.values(node, "targetObjectsOf")]
         if not (fixed or classes or subjects_of or objects_of):
             return None
-        signature = tuple(frozenset(terms) for terms in (fixed, classes, subjects_of, objects_of))
+        signature: Targets = (
+            frozenset(fixed), frozenset(classes), frozenset(subjects_of), frozenset(objects_of)
+        )  # fmt: skip
         if len(classes) == 1 and not (fixed or subjects_of or objects_of):
             only = classes[0]
             return signature, lambda view: view.instances(only)

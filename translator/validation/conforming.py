@@ -33,6 +33,7 @@ from translator.validation.compiled import (
     Choices,
     ClassRule,
     CompiledShape,
+    Constraint,
     DatatypeRule,
     KindRule,
     MemberRule,
@@ -83,24 +84,29 @@ def flatten(shape: CompiledShape) -> Spec:
     tests: list[ValueTest] = []
     together: list[SetTest] = []
     for constraint in shape.constraints:  # cardinality is folded into low / high already
-        if constraint.pin is not None:
-            together.append(partial(_pinned, constraint.pin))
-        elif not constraint.each:
-            together.append(partial(_passes, constraint.check))
+        if constraint.pin is not None or not constraint.each:
+            together.append(set_test(constraint))
         for rule in constraint.each:
             if isinstance(rule, KindRule):
                 kinds = rule.kinds if kinds is None else kinds & rule.kinds
             elif isinstance(rule, MemberRule):
                 members = rule.members if members is None else members & rule.members
             else:
-                tests.append(_value_test(rule))
+                tests.append(value_test(rule))
     return (
         shape.predicate, shape.path, shape.low, shape.high,
         kinds, members, tuple(tests), tuple(together) or None,
     )  # fmt: skip
 
 
-def _value_test(rule: ValueRule) -> ValueTest:
+def set_test(constraint: Constraint) -> SetTest:
+    """``holds(view, focus, values)`` for a constraint without per-value rules."""
+    if constraint.pin is not None:
+        return partial(_pinned, constraint.pin)
+    return partial(_passes, constraint.check)
+
+
+def value_test(rule: ValueRule) -> ValueTest:
     """The single-value test of a rule other than a kind or member set."""
     if isinstance(rule, DatatypeRule):
         return partial(_datatype_checked if rule.checked else _datatype, rule.datatype)

@@ -126,22 +126,29 @@ class Dispatch:
         return [*picked, *self.always] if self.always else picked
 
 
+Targets: TypeAlias = tuple[frozenset[Term], frozenset[Term], frozenset[Term], frozenset[Term]]
+"""A shape's targets: its target nodes, classes, subjects-of and objects-of predicates."""
+
+
 def build_groups(
-    targeted: Sequence[tuple[object, FocusFinder, CompiledShape]],
+    targeted: Sequence[tuple[Targets, FocusFinder, CompiledShape]],
 ) -> list[TargetGroup]:
     """Group targeted shapes by identical targets, then by fail guard value."""
-    by_targets: dict[object, tuple[FocusFinder, list[CompiledShape]]] = {}
+    by_targets: dict[Targets, tuple[FocusFinder, list[CompiledShape]]] = {}
     for signature, finder, shape in targeted:
         by_targets.setdefault(signature, (finder, []))[1].append(shape)
     groups = []
-    for finder, shapes in by_targets.values():
+    for (fixed, classes, subjects_of, objects_of), (finder, shapes) in by_targets.items():
+        only_class = None
+        if len(classes) == 1 and not (fixed or subjects_of or objects_of):
+            (only_class,) = classes
         _key, path, table, always = _index(shapes, [fail_guards(s) for s in shapes])
         frozen = {value: tuple(members) for value, members in table.items()}
         guarded = {
             value: tuple((shape, assume(shape, path, value)) for shape in members)
             for value, members in frozen.items()
         }
-        groups.append(TargetGroup(finder, tuple(always), path, frozen, guarded))
+        groups.append(TargetGroup(finder, tuple(always), path, frozen, guarded, only_class))
     return groups
 
 
@@ -154,16 +161,28 @@ def assume(shape: CompiledShape, path: Path | None, value: Term) -> Conforms:
     Drops the sh:or alternatives that cannot conform then: ``sh:not C`` where ``C`` demands
     nothing but ``value`` on ``path``. Any other shape is returned unchanged.
     """
-    choice = _sole_choice(shape)
-    if choice is None:
-        return shape.conforms
-    alternatives = choice.choices.alternatives
-    kept = tuple(alt for alt in alternatives if not _excluded_by(alt, path, value))
-    if len(kept) == len(alternatives):
+    kept = kept_alternatives(shape, path, value)
+    if kept is None:
         return shape.conforms
     if len(kept) == 1:
         return kept[0].conforms
     return any_of(tuple(alt.conforms for alt in kept))
+
+
+def kept_alternatives(
+    shape: CompiledShape, path: Path | None, value: Term
+) -> tuple[CompiledShape, ...] | None:
+    """The sh:or alternatives ``assume`` keeps, or None when it keeps ``shape`` whole.
+
+    A node that has ``value`` on ``path`` conforms to ``shape`` exactly when it conforms to
+    one of them (none kept: it cannot conform).
+    """
+    choice = _sole_choice(shape)
+    if choice is None:
+        return None
+    alternatives = choice.choices.alternatives
+    kept = tuple(alt for alt in alternatives if not _excluded_by(alt, path, value))
+    return None if len(kept) == len(alternatives) else kept
 
 
 def _plain_node(shape: CompiledShape) -> bool:

@@ -100,7 +100,15 @@ def _parse_decimal(lexical: str) -> Parsed | None:
     return ("num", Decimal(lexical))
 
 
+_DOUBLE_CHARS: Final = "0123456789.eE+-"
+
+
 def _parse_double(lexical: str) -> Parsed | None:
+    if lexical and not lexical.strip(_DOUBLE_CHARS):
+        try:  # on these characters Python's float grammar is XSD's (no "_", space, inf, nan)
+            return ("num", float(lexical))
+        except ValueError:
+            pass  # the grammar below decides (and says ill-typed)
     if _DOUBLE_RE.fullmatch(lexical) is None:
         return None
     return ("num", float(lexical))
@@ -145,6 +153,24 @@ def _timestamp(
 
 
 def _parse_datetime(lexical: str, *, stamp: bool = False) -> Parsed | None:
+    """An ``xsd:dateTime`` (``stamp``: ``xsd:dateTimeStamp``), the common UTC form first."""
+    if lexical[4:17:3] == "--T::" and lexical[-1:] == "Z":
+        fraction = lexical[20:-1]  # after "SS.", before "Z"
+        if len(lexical) == 20 or (
+            lexical[19:20] == "." and fraction.isascii() and fraction.isdigit()
+        ):
+            try:  # ASCII digits everywhere else and the field ranges: fromisoformat checks them
+                return ("dateTime", _from_iso(lexical))
+            except ValueError:
+                pass  # e.g. the 30th of February, or the year 0000: the general parser decides
+    return _parse_datetime_xsd(lexical, stamp=stamp)
+
+
+_from_iso: Final = datetime.fromisoformat
+
+
+def _parse_datetime_xsd(lexical: str, *, stamp: bool = False) -> Parsed | None:
+    """``_parse_datetime`` for every lexical form: XSD's grammar, then the value."""
     match = _DATETIME_RE.fullmatch(lexical)
     if match is None or (stamp and match.group(12) is None):
         return None
@@ -234,6 +260,15 @@ def parse_lexical(lexical: str, datatype: str) -> Parsed | None:
     """Like ``parse_literal`` for a lexical form and a datatype IRI."""
     parser = _PARSERS.get(datatype)
     return (None, lexical) if parser is None else parser(lexical)
+
+
+def lexical_parser(datatype: str) -> Callable[[str], Parsed | None]:
+    """``parse_lexical`` for one datatype, looked up once (not for ``rdf:langString``)."""
+    return _PARSERS.get(datatype, _unordered)
+
+
+def _unordered(lexical: str) -> Parsed:
+    return (None, lexical)
 
 
 def less(left: Parsed, right: Parsed) -> bool | None:

@@ -39,6 +39,7 @@ from translator.validation.literals import (
     parse_literal,
 )
 from translator.validation.paths import UnsupportedShapes
+from translator.validation.patterns import matcher
 from translator.validation.source import ComponentCompiler, ShapeSource
 from translator.validation.terms import RdfTerm, Term
 
@@ -194,14 +195,15 @@ def _range_compiler(local: str) -> ComponentCompiler:
     def compile_range(src: ShapeSource, shape: CompiledShape, param: RdfTerm) -> list[Constraint]:
         bound_term = src.term(param)
         bound = parse_literal(bound_term) if isinstance(bound_term, Literal) else None
-        test = _range_test(bound, inclusive=inclusive, lower=lower)
+        typed = _range_typed(bound, inclusive=inclusive, lower=lower)
+        test = _typed_test(typed)
         name = src.render(bound_term)
         return [
             Constraint(
                 component,
                 each_value(test),
                 lambda v: f"value {src.render(v)} {wording} {name}",
-                each=(TestRule(test),),
+                each=(TestRule(test, typed=typed),),
             )
         ]
 
@@ -216,23 +218,30 @@ _NUMERIC_ORDER: Final[dict[tuple[bool, bool], Callable[[Any, Any], bool]]] = {
 }
 
 
-def _range_test(
-    bound: Parsed | None, *, inclusive: bool, lower: bool
-) -> Callable[[DataView, Term], bool]:
+def _typed_test(typed: Callable[[Parsed], bool]) -> Callable[[DataView, Term], bool]:
+    """The value test of a test on typed values: literals only, ill-typed ones fail."""
+
+    def test(view: DataView, value: Term) -> bool:
+        if type(value) is not Literal:
+            return False
+        parsed = view.parsed(value)
+        return parsed is not None and typed(parsed)
+
+    return test
+
+
+def _range_typed(bound: Parsed | None, *, inclusive: bool, lower: bool) -> Callable[[Parsed], bool]:
     """``bound <(=) value`` for lower bounds, ``value <(=) bound`` for upper bounds."""
     if bound is None:
-        return lambda view, value: False
+        return lambda parsed: False
     compare = less_or_equal if inclusive else less
     if bound[0] == "num":
         limit: Any = bound[1]
         numeric = _NUMERIC_ORDER[(lower, inclusive)]
         on_float, threshold = float_bound(limit, lower=lower, inclusive=inclusive)
 
-        def test_number(view: DataView, value: Term) -> bool:
-            if type(value) is not Literal:
-                return False
-            parsed = view.parsed(value)
-            if parsed is None or parsed[0] != "num":
+        def in_range(parsed: Parsed) -> bool:
+            if parsed[0] != "num":
                 return False
             number = parsed[1]
             if type(number) is float:  # doubles: compared as floats, exactly (float_bound)
@@ -242,17 +251,12 @@ def _range_test(
             except ArithmeticError:  # a NaN limit against a Decimal: SPARQL says false
                 return False
 
-        return test_number
+        return in_range
 
-    def test(view: DataView, value: Term) -> bool:
-        if type(value) is not Literal:
-            return False
-        parsed = view.parsed(value)
-        if parsed is None:
-            return False
+    def ordered(parsed: Parsed) -> bool:
         return (compare(bound, parsed) if lower else compare(parsed, bound)) is True
 
-    return test
+    return ordered
 
 
 def _length_compiler(longest: bool) -> ComponentCompiler:
@@ -299,13 +303,12 @@ def compile_pattern(src: ShapeSource, shape: CompiledShape, param: RdfTerm) -> l
     if "q" in flag_text:
         source = re.escape(source)
     try:
-        regex = re.compile(source, flags)
+        match = matcher(source, flags)
     except re.error as err:
         raise UnsupportedShapes(f"sh:pattern {source!r}: {err}") from err
-    search = regex.search
 
     def test(view: DataView, value: Term) -> bool:
-        return type(value) is not BlankNode and search(value.value) is not None
+        return type(value) is not BlankNode and match(value.value)
 
     return [
         Constraint(
