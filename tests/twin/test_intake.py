@@ -62,6 +62,13 @@ class GatedStore:
             self.fail_next = False
             raise OSError("disk full")
 
+    def prepare(self, message: Translated) -> Translated:
+        """Stands in for ``TwinStore.prepare``: the fake writes what it is handed back."""
+        return message
+
+    def write_prepared(self, batch: Sequence[Translated]) -> None:
+        self.write(batch)
+
     def release(self) -> None:
         self.hold.clear()
         self._open.set()
